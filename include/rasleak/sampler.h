@@ -1,0 +1,104 @@
+/*
+ * rasleak/sampler.h - reading a process's handle and memory counters.
+ *
+ * One implementation per operating system is chosen at build time
+ * (src/lib/sampler/linux.c, win.c, none.c); the rest of rasleak sees only
+ * this header.  A metric the platform cannot give is NAN ("not available"),
+ * never 0: the trend writer leaves it out.
+ */
+#ifndef RASLEAK_SAMPLER_H
+#define RASLEAK_SAMPLER_H
+
+#include <stdint.h>
+#include "rasleak/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The built-in metrics, in the order they are written to the trend file. */
+enum rasleak_metric {
+    RASLEAK_METRIC_HANDLES,       /* open descriptors / kernel handles */
+    RASLEAK_METRIC_RSS_BYTES,     /* resident set (working set) */
+    RASLEAK_METRIC_VM_BYTES,      /* virtual size (Windows: commit) */
+    RASLEAK_METRIC_PRIVATE_BYTES, /* anonymous resident (Windows: private) */
+    RASLEAK_METRIC_THREADS,       /* threads */
+    RASLEAK_METRIC_HEAP_BYTES,    /* allocator in-use bytes, own process */
+    RASLEAK_METRIC_COUNT
+};
+
+/* Units, for printing slopes in natural units. */
+enum rasleak_unit {
+    RASLEAK_UNIT_COUNT,   /* handles, threads, objects */
+    RASLEAK_UNIT_BYTES
+};
+
+/* "handles", "rss_bytes", ...; NULL when out of range. */
+const char *rasleak_metric_name(int metric);
+
+/* Index of a built-in metric by name, or -1. */
+int rasleak_metric_lookup(const char *name);
+
+/*
+ * The unit of a metric by name: built-in names map to their unit, any other
+ * name ending in "_bytes" is BYTES, everything else COUNT.
+ */
+enum rasleak_unit rasleak_metric_unit(const char *name);
+
+/* One reading: values[m] is NAN when metric m is not available. */
+struct rasleak_sample {
+    double values[RASLEAK_METRIC_COUNT];
+};
+
+/* Limits that bound a target's resources; NAN when unknown/unlimited. */
+struct rasleak_limits {
+    double handles;       /* soft descriptor limit (RLIMIT_NOFILE) */
+    double memory_bytes;  /* physical memory available to the process */
+    double vm_bytes;      /* address-space limit (RLIMIT_AS) */
+};
+
+/* An opened process: what the sampler keeps open for the whole run. */
+struct rasleak_proc;
+
+/*
+ * Open the calling process for sampling.  Everything the sampler needs per
+ * sample (procfs files, directory handles) is opened here and kept open, so
+ * that sampling neither allocates nor opens descriptors.  On success *out
+ * is owned by the caller, to be freed with rasleak_proc_close().
+ */
+int rasleak_proc_open_self(struct rasleak_proc **out, struct rasleak_error *err);
+
+/* Open another process by id; RASLEAK_EACCES / RASLEAK_ENOENT say why not. */
+int rasleak_proc_open_pid(struct rasleak_proc **out, long pid,
+                          struct rasleak_error *err);
+
+/*
+ * Take one sample.  Returns 0, or RASLEAK_EGONE when the process has exited,
+ * or another negative code.  Metrics that cannot be read are NAN.
+ */
+int rasleak_proc_sample(struct rasleak_proc *p, struct rasleak_sample *out,
+                        struct rasleak_error *err);
+
+long rasleak_proc_pid(const struct rasleak_proc *p);
+
+/* The process's image name ("rasleak", "rasman.exe"); owned by `p`. */
+const char *rasleak_proc_name(const struct rasleak_proc *p);
+
+/* Fill `out` with the process's limits. */
+void rasleak_proc_limits(const struct rasleak_proc *p, struct rasleak_limits *out);
+
+void rasleak_proc_close(struct rasleak_proc *p);
+
+/* Host facts for the trend header. Strings are written into the buffers. */
+struct rasleak_host {
+    char os[32];          /* "linux", "windows" */
+    char os_release[128]; /* kernel release / Windows version */
+    char hostname[256];
+    int cpus;
+};
+void rasleak_host_info(struct rasleak_host *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
