@@ -1,0 +1,567 @@
+/*
+ * reader.c - reading a trend file back, record by record.
+ *
+ * The file is mapped (or, for a pipe, read) whole and walked record by
+ * record, so memory holds one parsed record at a time however long the run
+ * was.  Both layouts are recognised from their first key.  Every record is
+ * checked before it is handed out, and every complaint names the file, the
+ * line and what was expected there.
+ *
+ * A run that was killed leaves a partial last record: that is accepted,
+ * and the caller is told through rasleak_trend_truncated().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifndef _WIN32
+#include <sys/mman.h>
+#endif
+
+#include "rasleak/trend.h"
+
+enum section { SEC_NONE, SEC_SAMPLES, SEC_EVENTS, SEC_DONE };
+
+struct rasleak_trend_reader {
+    char *path;
+    const char *buf;
+    size_t len;
+    size_t pos;
+    int mapped;            /* buf is a mapping, else malloc'd */
+    int doc;               /* JSON-document layout */
+    enum section sec;      /* document layout: which array we are in */
+    size_t line_pos;       /* line counting has reached this offset ... */
+    long line_no;          /* ... which is on this line */
+    long rec_line;
+    json_t *header;
+    json_t *cur;
+    int have_summary;
+    int truncated;
+    long records;
+    json_int_t last_iter;
+    int have_iter;
+};
+
+/* ---- loading ----------------------------------------------------------- */
+
+static int read_all(int fd, char **out, size_t *outlen)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *b = malloc(cap);
+    if (!b)
+        return -ENOMEM;
+    for (;;) {
+        if (len == cap) {
+            char *nb = realloc(b, cap *= 2);
+            if (!nb) {
+                free(b);
+                return -ENOMEM;
+            }
+            b = nb;
+        }
+        ssize_t n = read(fd, b + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            free(b);
+            return -e;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    *out = b;
+    *outlen = len;
+    return 0;
+}
+
+static int load(struct rasleak_trend_reader *r, const char *path, struct rasleak_error *err)
+{
+    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY);
+    if (fd < 0) {
+        int e = errno;
+        return rasleak_error_at(err, e == ENOENT ? RASLEAK_ENOENT : RASLEAK_EIO, path, 0, 0,
+                                "cannot open '%s': %s", path, strerror(e));
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (fd != STDIN_FILENO)
+            close(fd);
+        return rasleak_error_at(err, RASLEAK_EIO, path, 0, 0,
+                                "cannot read '%s': it is a directory", path);
+    }
+#ifndef _WIN32
+    if (fd != STDIN_FILENO && S_ISREG(st.st_mode) && st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            close(fd);
+            r->buf = m;
+            r->len = (size_t)st.st_size;
+            r->mapped = 1;
+            return 0;
+        }
+    }
+#endif
+    char *b = NULL;
+    size_t n = 0;
+    int rc = read_all(fd, &b, &n);
+    if (fd != STDIN_FILENO)
+        close(fd);
+    if (rc < 0)
+        return rasleak_error_at(err, RASLEAK_EIO, path, 0, 0, "cannot read '%s': %s", path,
+                                strerror(-rc));
+    r->buf = b;
+    r->len = n;
+    return 0;
+}
+
+/* ---- positions --------------------------------------------------------- */
+
+/* Line number of byte offset `off`; offsets are asked for in increasing order. */
+static long line_of(struct rasleak_trend_reader *r, size_t off)
+{
+    if (off < r->line_pos) {
+        r->line_pos = 0;
+        r->line_no = 1;
+    }
+    while (r->line_pos < off && r->line_pos < r->len) {
+        const char *nl = memchr(r->buf + r->line_pos, '\n', off - r->line_pos);
+        if (!nl) {
+            r->line_pos = off;
+            break;
+        }
+        r->line_no++;
+        r->line_pos = (size_t)(nl - r->buf) + 1;
+    }
+    return r->line_no;
+}
+
+static int fail(struct rasleak_trend_reader *r, size_t off, const char *fmt, const char *a,
+                const char *b, struct rasleak_error *err)
+{
+    char msg[600];
+    snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
+    return rasleak_error_at(err, RASLEAK_EFORMAT, r->path, line_of(r, off), 0, "%s", msg);
+}
+
+static void skip_ws(struct rasleak_trend_reader *r)
+{
+    while (r->pos < r->len && strchr(" \t\r\n", r->buf[r->pos]) && r->buf[r->pos])
+        r->pos++;
+}
+
+/* ---- record checks ----------------------------------------------------- */
+
+static int is_count(json_t *v)
+{
+    return json_is_number(v) && json_number_value(v) >= 0 && isfinite(json_number_value(v));
+}
+
+static int check_header(struct rasleak_trend_reader *r, json_t *h, size_t off,
+                        struct rasleak_error *err)
+{
+    const char *type = json_string_value(json_object_get(h, "type"));
+    if (!type || strcmp(type, "header") != 0)
+        return fail(r, off, "expected a header record first (\"type\":\"header\")%s%s", NULL,
+                    NULL, err);
+    const char *fmt = json_string_value(json_object_get(h, "format"));
+    if (!fmt || strcmp(fmt, RASLEAK_TREND_FORMAT) != 0)
+        return fail(r, off, "not a rasleak trend file: header format is '%s', expected '%s'",
+                    fmt ? fmt : "(missing)", RASLEAK_TREND_FORMAT, err);
+    json_t *ver = json_object_get(h, "version");
+    if (!json_is_integer(ver) || json_integer_value(ver) < 1)
+        return fail(r, off, "header has no valid \"version\" (expected 1)%s%s", NULL, NULL, err);
+    if (json_integer_value(ver) > RASLEAK_TREND_VERSION) {
+        char v[32];
+        snprintf(v, sizeof v, "%lld", (long long)json_integer_value(ver));
+        return fail(r, off,
+                    "trend format version %s is newer than this rasleak reads (up to %s)", v,
+                    "1", err);
+    }
+    if (!json_is_array(json_object_get(h, "targets")))
+        return fail(r, off, "header has no \"targets\" array%s%s", NULL, NULL, err);
+    return 0;
+}
+
+static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
+                        struct rasleak_error *err)
+{
+    json_t *iter = json_object_get(s, "iter");
+    if (!json_is_integer(iter) || json_integer_value(iter) < 0)
+        return fail(r, off, "sample needs \"iter\" as a whole number >= 0%s%s", NULL, NULL, err);
+    json_int_t it = json_integer_value(iter);
+    if (r->have_iter && it <= r->last_iter) {
+        char a[32], b[32];
+        snprintf(a, sizeof a, "%lld", (long long)it);
+        snprintf(b, sizeof b, "%lld", (long long)r->last_iter);
+        return fail(r, off, "sample iteration %s does not follow iteration %s "
+                            "(iterations must increase)", a, b, err);
+    }
+    json_t *t = json_object_get(s, "t");
+    if (!json_is_number(t) || !isfinite(json_number_value(t)))
+        return fail(r, off, "sample needs \"t\" (seconds since start) as a number%s%s", NULL,
+                    NULL, err);
+    json_t *targets = json_object_get(s, "targets");
+    if (!json_is_object(targets))
+        return fail(r, off, "sample needs a \"targets\" object%s%s", NULL, NULL, err);
+    const char *id;
+    json_t *tv;
+    json_object_foreach(targets, id, tv) {
+        if (!json_is_object(tv))
+            return fail(r, off, "target '%s' of a sample is not an object%s", id, NULL, err);
+        const char *m;
+        json_t *v;
+        json_object_foreach(tv, m, v) {
+            if (!is_count(v))
+                return fail(r, off, "metric '%s' of target '%s' must be a number >= 0", m, id,
+                            err);
+        }
+    }
+    r->last_iter = it;
+    r->have_iter = 1;
+    return 0;
+}
+
+/* Type of a record after the header, checked; negative on error. */
+static int classify(struct rasleak_trend_reader *r, json_t *rec, size_t off,
+                    const char *want, struct rasleak_error *err)
+{
+    if (!json_is_object(rec))
+        return fail(r, off, "expected a JSON object record%s%s", NULL, NULL, err);
+    const char *type = json_string_value(json_object_get(rec, "type"));
+    if (!type)
+        return fail(r, off, "record has no \"type\"%s%s", NULL, NULL, err);
+    if (want && strcmp(type, want) != 0)
+        return fail(r, off, "expected a '%s' record here, found '%s'", want, type, err);
+    if (r->have_summary)
+        return fail(r, off, "unexpected '%s' record after the summary%s", type, NULL, err);
+    if (strcmp(type, "sample") == 0) {
+        int rc = check_sample(r, rec, off, err);
+        return rc < 0 ? rc : RASLEAK_REC_SAMPLE;
+    }
+    if (strcmp(type, "event") == 0) {
+        if (!json_is_string(json_object_get(rec, "kind")))
+            return fail(r, off, "event needs a \"kind\" string%s%s", NULL, NULL, err);
+        return RASLEAK_REC_EVENT;
+    }
+    if (strcmp(type, "suspects") == 0)
+        return RASLEAK_REC_SUSPECTS;
+    if (strcmp(type, "summary") == 0) {
+        if (!json_is_string(json_object_get(rec, "stop_reason")))
+            return fail(r, off, "summary needs a \"stop_reason\" string%s%s", NULL, NULL, err);
+        r->have_summary = 1;
+        return RASLEAK_REC_SUMMARY;
+    }
+    if (strcmp(type, "header") == 0)
+        return fail(r, off, "a second header record%s%s", NULL, NULL, err);
+    return fail(r, off, "unknown record type '%s'%s", type, NULL, err);
+}
+
+/* ---- JSON Lines -------------------------------------------------------- */
+
+/*
+ * Parse the next non-blank line.  Returns 1 with *out set, 0 at the end
+ * (setting r->truncated for an unparsable last line without a newline),
+ * or a negative code.
+ */
+static int next_line(struct rasleak_trend_reader *r, json_t **out, size_t *at,
+                     struct rasleak_error *err)
+{
+    for (;;) {
+        if (r->pos >= r->len)
+            return 0;
+        size_t start = r->pos;
+        const char *nl = memchr(r->buf + start, '\n', r->len - start);
+        size_t end = nl ? (size_t)(nl - r->buf) : r->len;
+        r->pos = nl ? end + 1 : r->len;
+        size_t e = end;
+        while (e > start && strchr(" \t\r", r->buf[e - 1]))
+            e--;
+        size_t s = start;
+        while (s < e && strchr(" \t", r->buf[s]))
+            s++;
+        if (s == e)
+            continue;
+        json_error_t jerr;
+        json_t *j = json_loadb(r->buf + s, e - s, JSON_REJECT_DUPLICATES, &jerr);
+        *at = s;
+        if (!j) {
+            if (!nl) {          /* a partial last line: the run was cut short */
+                r->truncated = 1;
+                return 0;
+            }
+            char col[32];
+            snprintf(col, sizeof col, "%d", jerr.column);
+            return rasleak_error_at(err, RASLEAK_EFORMAT, r->path, line_of(r, s), jerr.column,
+                                    "invalid JSON at column %s: %s", col, jerr.text);
+        }
+        *out = j;
+        return 1;
+    }
+}
+
+/* ---- JSON document ----------------------------------------------------- */
+
+/* Parse one JSON value at r->pos; returns 1, 0 if cut off, or < 0. */
+static int parse_value(struct rasleak_trend_reader *r, json_t **out, struct rasleak_error *err)
+{
+    json_error_t jerr;
+    size_t at = r->pos;
+    json_t *j = json_loadb(r->buf + at, r->len - at,
+                           JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
+    if (!j) {
+        if ((size_t)jerr.position >= r->len - at) {
+            r->truncated = 1;
+            return 0;
+        }
+        return rasleak_error_at(err, RASLEAK_EFORMAT, r->path, line_of(r, at) + jerr.line - 1,
+                                jerr.column, "invalid JSON: %s", jerr.text);
+    }
+    r->pos = at + (size_t)jerr.position;
+    *out = j;
+    return 1;
+}
+
+/* Expect the character `c` (after white space); 1, 0 at the end, < 0 else. */
+static int expect(struct rasleak_trend_reader *r, char c, const char *what,
+                  struct rasleak_error *err)
+{
+    skip_ws(r);
+    if (r->pos >= r->len) {
+        r->truncated = 1;
+        return 0;
+    }
+    if (r->buf[r->pos] != c)
+        return fail(r, r->pos, "expected %s%s", what, NULL, err);
+    r->pos++;
+    return 1;
+}
+
+/* Read `"key":`; 1 with the key in `key`, 0 at the end, < 0 on error. */
+static int read_key(struct rasleak_trend_reader *r, char *key, size_t len,
+                    struct rasleak_error *err)
+{
+    skip_ws(r);
+    if (r->pos >= r->len) {
+        r->truncated = 1;
+        return 0;
+    }
+    const char *q = r->buf + r->pos;
+    if (*q != '"')
+        return fail(r, r->pos, "expected a key (\"header\", \"samples\", \"events\" or "
+                               "\"summary\")%s%s", NULL, NULL, err);
+    const char *e = memchr(q + 1, '"', r->len - r->pos - 1);
+    if (!e) {
+        r->truncated = 1;
+        return 0;
+    }
+    size_t n = (size_t)(e - q - 1);
+    if (n >= len)
+        n = len - 1;
+    memcpy(key, q + 1, n);
+    key[n] = '\0';
+    r->pos = (size_t)(e - r->buf) + 1;
+    return expect(r, ':', "':' after a key", err);
+}
+
+/* The next record of the document layout: 1, 0 at the end, or < 0. */
+static int next_doc(struct rasleak_trend_reader *r, json_t **out, size_t *at, const char **want,
+                    struct rasleak_error *err)
+{
+    int rc;
+    for (;;) {
+        if (r->sec == SEC_SAMPLES || r->sec == SEC_EVENTS) {
+            skip_ws(r);
+            if (r->pos >= r->len) {
+                r->truncated = 1;
+                return 0;
+            }
+            char c = r->buf[r->pos];
+            if (c == ']') {
+                r->pos++;
+                r->sec = SEC_NONE;
+                skip_ws(r);
+                if (r->pos < r->len && r->buf[r->pos] == ',')
+                    r->pos++;
+                continue;
+            }
+            if (c == ',')
+                r->pos++;
+            skip_ws(r);
+            *at = r->pos;
+            *want = r->sec == SEC_SAMPLES ? "sample" : "event";
+            return parse_value(r, out, err);
+        }
+        if (r->sec == SEC_DONE) {
+            skip_ws(r);
+            if (r->pos < r->len)
+                return fail(r, r->pos, "unexpected data after the end of the document%s%s",
+                            NULL, NULL, err);
+            return 0;
+        }
+        skip_ws(r);
+        if (r->pos < r->len && r->buf[r->pos] == '}') {
+            r->pos++;
+            r->sec = SEC_DONE;
+            continue;
+        }
+        char key[32];
+        if ((rc = read_key(r, key, sizeof key, err)) <= 0)
+            return rc;
+        if (strcmp(key, "samples") == 0 || strcmp(key, "events") == 0) {
+            if ((rc = expect(r, '[', "'[' to open an array", err)) <= 0)
+                return rc;
+            r->sec = key[0] == 's' ? SEC_SAMPLES : SEC_EVENTS;
+            continue;
+        }
+        if (strcmp(key, "summary") == 0) {
+            skip_ws(r);
+            *at = r->pos;
+            *want = "summary";
+            rc = parse_value(r, out, err);
+            if (rc > 0) {
+                /* The summary is the last member, but tolerate a comma. */
+                skip_ws(r);
+                if (r->pos < r->len && r->buf[r->pos] == ',')
+                    r->pos++;
+            }
+            return rc;
+        }
+        return fail(r, r->pos, "unknown member '%s' in the trend document%s", key, NULL, err);
+    }
+}
+
+/* ---- public ------------------------------------------------------------ */
+
+int rasleak_trend_open(struct rasleak_trend_reader **out, const char *path,
+                       struct rasleak_error *err)
+{
+    struct rasleak_trend_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->path = strdup(path))) {
+        free(r);
+        return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
+    }
+    r->line_no = 1;
+    int rc = load(r, path, err);
+    if (rc < 0)
+        goto fail;
+    /* A byte-order mark, as some Windows editors write, is not content. */
+    if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+        r->pos = 3;
+    skip_ws(r);
+    if (r->pos >= r->len) {
+        rc = rasleak_error_at(err, RASLEAK_EFORMAT, path, 1, 0,
+                              "'%s' is empty: expected a rasleak trend header", path);
+        goto fail;
+    }
+    if (r->buf[r->pos] != '{') {
+        rc = fail(r, r->pos, "expected a JSON object (a rasleak trend header)%s%s", NULL, NULL,
+                  err);
+        goto fail;
+    }
+    /* Which layout: the document starts with the member "header". */
+    size_t save = r->pos;
+    r->pos++;
+    skip_ws(r);
+    r->doc = r->len - r->pos >= 9 && memcmp(r->buf + r->pos, "\"header\"", 8) == 0;
+    r->pos = save;
+    size_t at = r->pos;
+    json_t *h = NULL;
+    if (r->doc) {
+        char key[32];
+        r->pos++;
+        rc = read_key(r, key, sizeof key, err);
+        if (rc > 0) {
+            skip_ws(r);
+            at = r->pos;
+            rc = parse_value(r, &h, err);
+        }
+        if (rc > 0) {
+            skip_ws(r);
+            if (r->pos < r->len && r->buf[r->pos] == ',')
+                r->pos++;
+        }
+    } else {
+        rc = next_line(r, &h, &at, err);
+    }
+    if (rc == 0) {
+        rc = rasleak_error_at(err, RASLEAK_EFORMAT, path, line_of(r, at), 0,
+                              "the header record is cut off");
+        goto fail;
+    }
+    if (rc < 0)
+        goto fail;
+    r->header = h;
+    if ((rc = check_header(r, h, at, err)) < 0)
+        goto fail;
+    r->rec_line = line_of(r, at);
+    r->records = 1;
+    *out = r;
+    return 0;
+fail:
+    rasleak_trend_close(r);
+    return rc;
+}
+
+json_t *rasleak_trend_header(const struct rasleak_trend_reader *r)
+{
+    return r->header;
+}
+
+int rasleak_trend_next(struct rasleak_trend_reader *r, json_t **rec, struct rasleak_error *err)
+{
+    json_decref(r->cur);
+    r->cur = NULL;
+    json_t *j = NULL;
+    size_t at = r->pos;
+    const char *want = NULL;
+    int rc = r->doc ? next_doc(r, &j, &at, &want, err) : next_line(r, &j, &at, err);
+    if (rc <= 0) {
+        if (rc == 0 && !r->have_summary)
+            r->truncated = 1;
+        return rc;
+    }
+    r->cur = j;
+    r->rec_line = line_of(r, at);
+    int type = classify(r, j, at, want, err);
+    if (type < 0)
+        return type;
+    r->records++;
+    *rec = j;
+    return type;
+}
+
+long rasleak_trend_line(const struct rasleak_trend_reader *r)
+{
+    return r->rec_line;
+}
+
+int rasleak_trend_truncated(const struct rasleak_trend_reader *r)
+{
+    return r->truncated;
+}
+
+long rasleak_trend_records(const struct rasleak_trend_reader *r)
+{
+    return r->records;
+}
+
+void rasleak_trend_close(struct rasleak_trend_reader *r)
+{
+    if (!r)
+        return;
+    json_decref(r->cur);
+    json_decref(r->header);
+#ifndef _WIN32
+    if (r->mapped)
+        munmap((void *)r->buf, r->len);
+    else
+#endif
+        free((void *)r->buf);
+    free(r->path);
+    free(r);
+}

@@ -1,0 +1,318 @@
+/* Unit tests: trend writer and reader (src/lib/trend/). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "rasleak/trend.h"
+
+static char path[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(path, sizeof path, "/tmp/rasleak-test-trend-XXXXXX");
+    int fd = mkstemp(path);
+    close(fd);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    unlink(path);
+    return 0;
+}
+
+static json_t *header(void)
+{
+    return json_pack("{s:s,s:s,s:i,s:{s:I},s:[{s:s}]}", "type", "header", "format",
+                     "rasleak-trend", "version", 1, "run", "warmup", (json_int_t)2, "targets",
+                     "id", "self");
+}
+
+/* Write `n` samples (handles = 10 + iter, rss NAN on odd iterations), one
+ * event at iteration 3, and a summary unless `cut`. */
+static void write_file(enum rasleak_trend_layout layout, int n, int cut)
+{
+    FILE *fp = fopen(path, "w");
+    struct rasleak_trend_writer *w;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_writer_open(&w, fp, path, layout, &err), 0);
+    json_t *h = header();
+    assert_int_equal(rasleak_trend_write_header(w, h, &err), 0);
+    json_decref(h);
+    struct rasleak_metric_value mv[2] = {{"handles", 0}, {"rss_bytes", 0}};
+    struct rasleak_target_values tv = {"self", mv, 2};
+    for (int i = 1; i <= n; i++) {
+        mv[0].value = 10 + i;
+        mv[1].value = i % 2 ? NAN : 4096.0 * i;
+        struct rasleak_sample_record s = {(uint64_t)i, i * 0.5, i > 2, i != 4, 1.4, 2.6, &tv, 1};
+        assert_int_equal(rasleak_trend_write_sample(w, &s, &err), 0);
+        if (i == 3) {
+            json_t *ev = json_pack("{s:s,s:i,s:s,s:s}", "type", "event", "iter", 3, "kind",
+                                   "dial_failed", "message", "refused");
+            assert_int_equal(rasleak_trend_write_record(w, ev, &err), 0);
+            json_decref(ev);
+        }
+    }
+    if (!cut) {
+        json_t *sum = json_pack("{s:s,s:s,s:i}", "type", "summary", "stop_reason", "completed",
+                                "iterations_done", n);
+        assert_int_equal(rasleak_trend_write_summary(w, sum, &err), 0);
+        json_decref(sum);
+    } else {
+        rasleak_trend_writer_flush(w, &err);
+    }
+    rasleak_trend_writer_free(w);
+    fclose(fp);
+}
+
+static void read_back(int n, int expect_summary, int expect_events)
+{
+    struct rasleak_trend_reader *r;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_open(&r, path, &err), 0);
+    assert_string_equal(json_string_value(json_object_get(rasleak_trend_header(r), "format")),
+                        "rasleak-trend");
+    json_t *rec;
+    int type, samples = 0, events = 0, summaries = 0;
+    while ((type = rasleak_trend_next(r, &rec, &err)) > 0) {
+        if (type == RASLEAK_REC_SAMPLE) {
+            samples++;
+            json_t *self = json_object_get(json_object_get(rec, "targets"), "self");
+            assert_int_equal(json_integer_value(json_object_get(rec, "iter")), samples);
+            assert_int_equal(json_integer_value(json_object_get(self, "handles")), 10 + samples);
+            json_t *rss = json_object_get(self, "rss_bytes");
+            if (samples % 2)
+                assert_null(rss);  /* not available: left out, never 0 */
+            else
+                assert_int_equal(json_integer_value(rss), 4096 * samples);
+            assert_true(fabs(json_real_value(json_object_get(rec, "t")) - samples * 0.5) < 1e-9);
+            assert_string_equal(json_string_value(json_object_get(rec, "phase")),
+                                samples > 2 ? "measure" : "warmup");
+            assert_true(json_is_boolean(json_object_get(rec, "ok")));
+            assert_int_equal(json_is_true(json_object_get(rec, "ok")), samples != 4);
+            assert_int_equal(json_integer_value(json_object_get(rec, "dial_us")), 1);
+            assert_int_equal(json_integer_value(json_object_get(rec, "hangup_us")), 3);
+        } else if (type == RASLEAK_REC_EVENT) {
+            events++;
+        } else if (type == RASLEAK_REC_SUMMARY) {
+            summaries++;
+        }
+    }
+    assert_int_equal(type, RASLEAK_REC_END);
+    assert_int_equal(samples, n);
+    assert_int_equal(events, expect_events);
+    assert_int_equal(summaries, expect_summary);
+    assert_int_equal(rasleak_trend_truncated(r), !expect_summary);
+    rasleak_trend_close(r);
+}
+
+static void test_roundtrip_jsonl(void **state)
+{
+    (void)state;
+    write_file(RASLEAK_TREND_JSONL, 100, 0);
+    read_back(100, 1, 1);
+}
+
+static void test_roundtrip_json(void **state)
+{
+    (void)state;
+    write_file(RASLEAK_TREND_JSON, 100, 0);
+    read_back(100, 1, 1);
+    /* The document layout is one valid JSON document. */
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    assert_non_null(doc);
+    assert_int_equal(json_array_size(json_object_get(doc, "samples")), 100);
+    assert_int_equal(json_array_size(json_object_get(doc, "events")), 1);
+    assert_non_null(json_object_get(doc, "summary"));
+    json_decref(doc);
+}
+
+static void truncate_file(long drop)
+{
+    FILE *fp = fopen(path, "r+");
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fclose(fp);
+    assert_int_equal(truncate(path, len - drop), 0);
+}
+
+static void test_killed_run_is_readable(void **state)
+{
+    (void)state;
+    /* No summary (killed), and the last record cut in the middle. */
+    write_file(RASLEAK_TREND_JSONL, 50, 1);
+    truncate_file(20);
+    read_back(49, 0, 1);
+    /* The document layout keeps events back until the summary: a killed
+     * run loses them, never its samples. */
+    write_file(RASLEAK_TREND_JSON, 50, 1);
+    truncate_file(20);
+    read_back(49, 0, 0);
+}
+
+static void write_text(const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* Reading `text` fails at `line` with a message containing `needle`. */
+static void expect_bad(const char *text, long line, const char *needle)
+{
+    write_text(text);
+    struct rasleak_trend_reader *r;
+    struct rasleak_error err;
+    int rc = rasleak_trend_open(&r, path, &err);
+    if (rc == 0) {
+        json_t *rec;
+        while ((rc = rasleak_trend_next(r, &rec, &err)) > 0)
+            ;
+        rasleak_trend_close(r);
+    }
+    assert_int_equal(rc, RASLEAK_EFORMAT);
+    assert_int_equal(err.line, line);
+    assert_string_equal(err.path, path);
+    if (!strstr(err.message, needle))
+        fail_msg("message '%s' lacks '%s'", err.message, needle);
+}
+
+#define H "{\"type\":\"header\",\"format\":\"rasleak-trend\",\"version\":1,\"targets\":[]}\n"
+#define S(i) "{\"type\":\"sample\",\"iter\":" #i ",\"t\":0.1,\"targets\":{\"self\":{\"handles\":5}}}\n"
+
+static void test_malformed(void **state)
+{
+    (void)state;
+    expect_bad("", 1, "is empty");
+    expect_bad("\n\n  \n", 1, "is empty");
+    expect_bad(S(1), 1, "expected a header record first");
+    expect_bad("{\"type\":\"header\",\"format\":\"other\",\"version\":1,\"targets\":[]}\n", 1,
+               "not a rasleak trend file");
+    expect_bad("{\"type\":\"header\",\"format\":\"rasleak-trend\",\"version\":7,\"targets\":[]}\n",
+               1, "version 7 is newer");
+    expect_bad(H S(1) "[1,2]\n" S(3), 3, "expected a JSON object");
+    expect_bad(H S(1) "{\"type\":\"sample\",\"iter\":2,\"t\":1,\"targets\":{\"self\":{\"handles\":-3}}}\n",
+               3, "must be a number >= 0");
+    expect_bad(H S(1) "{\"type\":\"sample\",\"iter\":2,\"t\":1,\"targets\":{\"self\":{\"handles\":\"5\"}}}\n",
+               3, "must be a number >= 0");
+    expect_bad(H S(1) "{\"type\":\"sample\",\"iter\":2,\"t\":1,\"targets\":{\"self\":{\"handles\":NaN}}}\n",
+               3, "invalid JSON");
+    expect_bad(H S(1) "{\"type\":\"sample\",\"iter\":2,\"t\":1,\"targets\":{\"self\":{\"handles\":1e400}}}\n",
+               3, "invalid JSON");
+    expect_bad(H S(2) S(1), 3, "iteration 1 does not follow iteration 2");
+    expect_bad(H S(2) S(2), 3, "iteration 2 does not follow iteration 2");
+    expect_bad(H S(1) "{\"type\":\"summary\",\"stop_reason\":\"completed\"}\n" S(2), 4,
+               "after the summary");
+    expect_bad(H H, 2, "a second header");
+    expect_bad(H "{\"type\":\"bogus\"}\n", 2, "unknown record type 'bogus'");
+    expect_bad(H "{\"type\":\"sample\",\"t\":1,\"targets\":{}}\n", 2, "\"iter\"");
+    expect_bad(H "{\"iter\":1}\n", 2, "no \"type\"");
+    expect_bad(H "garbage\n" S(1), 2, "invalid JSON");
+    expect_bad("{\"header\":" "{\"type\":\"header\",\"format\":\"rasleak-trend\",\"version\":1,"
+               "\"targets\":[]},\n\"samples\":[\n" "{\"type\":\"sample\",\"iter\":1,\"t\":0,"
+               "\"targets\":{}},\n{\"type\":\"event\",\"iter\":2}\n]}\n", 4, "expected a 'sample'");
+}
+
+static void test_crlf_and_bom_accepted(void **state)
+{
+    (void)state;
+    write_text("\xEF\xBB\xBF{\"type\":\"header\",\"format\":\"rasleak-trend\",\"version\":1,"
+               "\"targets\":[]}\r\n"
+               "{\"type\":\"sample\",\"iter\":1,\"t\":0.1,\"targets\":{}}\r\n"
+               "{\"type\":\"summary\",\"stop_reason\":\"completed\"}\r\n");
+    struct rasleak_trend_reader *r;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_open(&r, path, &err), 0);
+    json_t *rec;
+    assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_SAMPLE);
+    assert_int_equal(rasleak_trend_line(r), 2);
+    assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_SUMMARY);
+    assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_END);
+    assert_int_equal(rasleak_trend_truncated(r), 0);
+    assert_int_equal(rasleak_trend_records(r), 3);
+    rasleak_trend_close(r);
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    struct rasleak_trend_reader *r;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_open(&r, "/nonexistent/x.jsonl", &err), RASLEAK_ENOENT);
+    assert_non_null(strstr(err.message, "cannot open '/nonexistent/x.jsonl'"));
+    assert_int_equal(rasleak_trend_open(&r, "/tmp", &err), RASLEAK_EIO);
+    assert_non_null(strstr(err.message, "is a directory"));
+}
+
+static void test_writer_steady_state_does_not_allocate(void **state)
+{
+    (void)state;
+    /* The same sample many times: the file grows, the heap does not. */
+    FILE *fp = fopen(path, "w");
+    struct rasleak_trend_writer *w;
+    struct rasleak_error err;
+    rasleak_trend_writer_open(&w, fp, path, RASLEAK_TREND_JSONL, &err);
+    json_t *h = header();
+    rasleak_trend_write_header(w, h, &err);
+    json_decref(h);
+    struct rasleak_metric_value mv[1] = {{"handles", 5}};
+    struct rasleak_target_values tv = {"self", mv, 1};
+    struct rasleak_sample_record s = {1, 0.1, 1, 1, 1, 1, &tv, 1};
+    rasleak_trend_write_sample(w, &s, &err);
+    for (int i = 2; i < 100000; i++) {
+        s.iter = (uint64_t)i;
+        mv[0].value = i;
+        assert_int_equal(rasleak_trend_write_sample(w, &s, &err), 0);
+    }
+    rasleak_trend_writer_free(w);
+    fclose(fp);
+    /* Checked by the sanitizer and valgrind runs: nothing leaked. */
+    FILE *in = fopen(path, "r");
+    char line[256];
+    long lines = 0;
+    while (fgets(line, sizeof line, in))
+        lines++;
+    fclose(in);
+    assert_int_equal(lines, 100000);
+}
+
+static void test_write_error_reported(void **state)
+{
+    (void)state;
+    FILE *fp = fopen("/dev/full", "w");
+    if (!fp)
+        skip();
+    struct rasleak_trend_writer *w;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_writer_open(&w, fp, "/dev/full", RASLEAK_TREND_JSONL, &err), 0);
+    json_t *h = header();
+    assert_int_equal(rasleak_trend_write_header(w, h, &err), RASLEAK_EIO);
+    assert_non_null(strstr(err.message, "cannot write '/dev/full'"));
+    json_decref(h);
+    rasleak_trend_writer_free(w);
+    fclose(fp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_roundtrip_jsonl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_run_is_readable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crlf_and_bom_accepted, setup, teardown),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test_setup_teardown(test_writer_steady_state_does_not_allocate, setup, teardown),
+        cmocka_unit_test(test_write_error_reported),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
