@@ -1,0 +1,9 @@
+/* Internal: the backend descriptors that registry.c lists. */
+#ifndef RASLEAK_BACKENDS_H
+#define RASLEAK_BACKENDS_H
+
+#include "rasleak/backend.h"
+
+extern const struct rasleak_backend rasleak__backend_mock;
+
+#endif

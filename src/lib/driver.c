@@ -1,0 +1,396 @@
+/*
+ * driver.c - the loop: dial, hang up, sample, repeat.
+ *
+ * The driver calls a backend only through the call_* wrappers below, where
+ * the timing and the error capture of every call live (SQLite's
+ * sqlite3OsXxx pattern), so backends stay small and every backend's
+ * failures are recorded the same way.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rasleak_config.h"
+#include "rasleak/run.h"
+#include "rasleak/sampler.h"
+
+#define MAX_BACKEND_METRICS 64
+#define FLUSH_EVERY_S 0.25
+#define PROGRESS_EVERY_S 0.1
+
+const char *rasleak_stop_reason_name(int reason)
+{
+    switch (reason) {
+    case RASLEAK_STOP_COMPLETED: return "completed";
+    case RASLEAK_STOP_INTERRUPTED: return "interrupted";
+    case RASLEAK_STOP_MAX_FAILURES: return "max_failures";
+    case RASLEAK_STOP_DURATION: return "duration";
+    default: return "error";
+    }
+}
+
+struct run {
+    const struct rasleak_run_config *cfg;
+    const struct rasleak_backend *be;
+    void *state;
+    struct rasleak_proc *self;
+    struct timespec t0;
+    /* per-sample buffers, allocated once */
+    struct rasleak_sample cur;
+    struct rasleak_metric_value self_values[RASLEAK_METRIC_COUNT];
+    struct rasleak_backend_metric be_metrics[MAX_BACKEND_METRICS];
+    struct rasleak_metric_value be_values[MAX_BACKEND_METRICS];
+    struct rasleak_target_values targets[2];
+    /* progress */
+    double base_handles, base_rss;
+    uint64_t dial_failures, hangup_failures, consecutive;
+};
+
+static double now_s(const struct run *r)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)(ts.tv_sec - r->t0.tv_sec) + (double)(ts.tv_nsec - r->t0.tv_nsec) / 1e9;
+}
+
+static void rfc3339_now(char *buf, size_t len)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    time_t secs = ts.tv_sec;
+#ifdef _WIN32
+    gmtime_s(&tm, &secs);
+#else
+    gmtime_r(&secs, &tm);
+#endif
+    char base[32];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
+}
+
+/* A JSON number, or null for NAN: limits are known or they are not. */
+static json_t *number_or_null(double v)
+{
+    if (isnan(v) || isinf(v))
+        return json_null();
+    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}
+
+/* ---- the wrappers: the only places that call a backend ------------------ */
+
+static int call_open(struct run *r, struct rasleak_error *err)
+{
+    struct rasleak_error e;
+    rasleak_error_clear(&e);
+    int rc = r->be->open(&r->state, &r->cfg->options, &e);
+    if (rc < 0) {
+        r->state = NULL;
+        return rasleak_error_set(err, RASLEAK_EBACKEND, e.sys, "backend '%s' failed to open: %s",
+                                 r->be->name, e.message[0] ? e.message : rasleak_strerror(rc));
+    }
+    return 0;
+}
+
+static int call_timed(struct run *r, int (*fn)(void *, uint64_t, struct rasleak_error *),
+                      uint64_t iter, double *us, struct rasleak_error *e)
+{
+    rasleak_error_clear(e);
+    double t = now_s(r);
+    int rc = fn(r->state, iter, e);
+    *us = (now_s(r) - t) * 1e6;
+    if (rc < 0 && !e->message[0])
+        snprintf(e->message, sizeof e->message, "%s", rasleak_strerror(rc));
+    return rc;
+}
+
+static int call_dial(struct run *r, uint64_t iter, double *us, struct rasleak_error *e)
+{
+    return call_timed(r, r->be->dial, iter, us, e);
+}
+
+static int call_hangup(struct run *r, uint64_t iter, double *us, struct rasleak_error *e)
+{
+    return call_timed(r, r->be->hangup, iter, us, e);
+}
+
+static size_t call_metrics(struct run *r)
+{
+    if (!r->be->metrics)
+        return 0;
+    int n = r->be->metrics(r->state, r->be_metrics, MAX_BACKEND_METRICS);
+    return n < 0 ? 0 : (size_t)n > MAX_BACKEND_METRICS ? MAX_BACKEND_METRICS : (size_t)n;
+}
+
+static long call_open_connections(struct run *r)
+{
+    return r->be->open_connections ? r->be->open_connections(r->state) : 0;
+}
+
+static void call_close(struct run *r)
+{
+    if (r->state)
+        r->be->close(r->state);
+    r->state = NULL;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static json_t *options_json(const struct rasleak_backend *be, const struct rasleak_options *o)
+{
+    json_t *obj = json_object();
+    for (size_t i = 0; i < be->noptions; i++) {
+        const struct rasleak_option_spec *s = &be->options[i];
+        json_t *v = NULL;
+        if (s->flags & RASLEAK_OPTF_REPEATABLE) {
+            v = json_array();
+            for (size_t j = 0; j < o->count; j++)
+                if (strcmp(o->items[j].key, s->key) == 0)
+                    json_array_append_new(v, json_string(s->flags & RASLEAK_OPTF_SECRET
+                                                             ? "(redacted)" : o->items[j].value));
+        } else {
+            const char *val = rasleak_opt_get(o, be->options, be->noptions, s->key);
+            if (val)
+                v = json_string(s->flags & RASLEAK_OPTF_SECRET ? "(redacted)" : val);
+        }
+        if (v)
+            json_object_set_new(obj, s->key, v);
+    }
+    return obj;
+}
+
+static json_t *header_json(struct run *r)
+{
+    const struct rasleak_run_config *c = r->cfg;
+    struct rasleak_host host;
+    struct rasleak_limits lim;
+    char started[64];
+    rasleak_host_info(&host);
+    rasleak_proc_limits(r->self, &lim);
+    rfc3339_now(started, sizeof started);
+
+    json_t *limits = json_pack("{s:o,s:o,s:o}", "handles", number_or_null(lim.handles),
+                               "memory_bytes", number_or_null(lim.memory_bytes),
+                               "vm_bytes", number_or_null(lim.vm_bytes));
+    json_t *targets = json_pack("[{s:s,s:I,s:s,s:o}]", "id", "self", "pid",
+                                (json_int_t)rasleak_proc_pid(r->self), "name",
+                                rasleak_proc_name(r->self), "limits", limits);
+    if (targets && r->be->metrics)
+        json_array_append_new(targets, json_pack("{s:s,s:s}", "id", r->be->name, "kind",
+                                                 "backend"));
+    return json_pack("{s:s,s:s,s:i,s:s,s:s,s:{s:s,s:s,s:s,s:i},s:{s:s,s:o},"
+                     "s:{s:I,s:I,s:f,s:I,s:I,s:f},s:o}",
+                     "type", "header", "format", RASLEAK_TREND_FORMAT,
+                     "version", RASLEAK_TREND_VERSION, "tool_version", RASLEAK_VERSION,
+                     "started", started,
+                     "host", "os", host.os, "os_release", host.os_release,
+                     "hostname", host.hostname, "cpus", host.cpus,
+                     "backend", "name", r->be->name, "options", options_json(r->be, &c->options),
+                     "run", "iterations", (json_int_t)c->iterations,
+                     "warmup", (json_int_t)c->warmup, "interval_ms", c->interval_ms,
+                     "sample_every", (json_int_t)c->sample_every,
+                     "max_failures", (json_int_t)c->max_failures, "duration_s", c->duration_s,
+                     "targets", targets);
+}
+
+static int write_event(struct run *r, uint64_t iter, const char *kind,
+                       const struct rasleak_error *e, struct rasleak_error *err)
+{
+    json_t *ev = json_pack("{s:s,s:I,s:f,s:s,s:i,s:s}", "type", "event", "iter",
+                           (json_int_t)iter, "t", now_s(r), "kind", kind, "code",
+                           e->sys ? e->sys : e->code, "message", e->message);
+    if (!ev)
+        return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
+    int rc = rasleak_trend_write_record(r->cfg->writer, ev, err);
+    json_decref(ev);
+    return rc;
+}
+
+static int take_sample(struct run *r, uint64_t iter, int ok, double dial_us, double hang_us,
+                       struct rasleak_error *err)
+{
+    struct rasleak_error e;
+    int rc = rasleak_proc_sample(r->self, &r->cur, &e);
+    if (rc < 0)
+        return rasleak_error_set(err, rc, e.sys, "cannot sample the own process: %s",
+                                 e.message);
+    for (size_t m = 0; m < RASLEAK_METRIC_COUNT; m++)
+        r->self_values[m].value = r->cur.values[m];
+    size_t ntargets = 1;
+    size_t nbm = call_metrics(r);
+    if (r->be->metrics) {
+        for (size_t i = 0; i < nbm; i++) {
+            r->be_values[i].name = r->be_metrics[i].name;
+            r->be_values[i].value = r->be_metrics[i].value;
+        }
+        r->targets[1].count = nbm;
+        ntargets = 2;
+    }
+    struct rasleak_sample_record s = {
+        iter, now_s(r), iter > r->cfg->warmup, ok, dial_us, hang_us, r->targets, ntargets,
+    };
+    return rasleak_trend_write_sample(r->cfg->writer, &s, err);
+}
+
+static json_t *summary_json(struct run *r, uint64_t done, int reason, long left_open)
+{
+    char ended[64];
+    rfc3339_now(ended, sizeof ended);
+    return json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:f,s:I}", "type", "summary", "ended", ended,
+                     "iterations_done", (json_int_t)done, "stop_reason",
+                     rasleak_stop_reason_name(reason), "dial_failures",
+                     (json_int_t)r->dial_failures, "hangup_failures",
+                     (json_int_t)r->hangup_failures, "duration_s", now_s(r),
+                     "connections_left_open", (json_int_t)left_open);
+}
+
+static void sleep_ms(double ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(fmod(ms, 1000.0) * 1e6)};
+    nanosleep(&ts, NULL);  /* a signal may cut it short: that is wanted */
+}
+
+static void report_progress(struct run *r, uint64_t iter)
+{
+    struct rasleak_progress p = {
+        iter, r->cfg->iterations, now_s(r), r->dial_failures,
+        isnan(r->base_handles) ? NAN : r->cur.values[RASLEAK_METRIC_HANDLES] - r->base_handles,
+        isnan(r->base_rss) ? NAN : r->cur.values[RASLEAK_METRIC_RSS_BYTES] - r->base_rss,
+    };
+    r->cfg->progress(r->cfg->progress_ctx, &p);
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static int loop(struct run *r, struct rasleak_run_result *res, struct rasleak_error *err)
+{
+    const struct rasleak_run_config *c = r->cfg;
+    double next_flush = FLUSH_EVERY_S, next_progress = 0;
+    uint64_t iter = 0;
+    int reason = RASLEAK_STOP_COMPLETED;
+    int rc = 0;
+    struct rasleak_error e;
+
+    while (iter < c->iterations) {
+        if (c->stop && *c->stop) {
+            reason = RASLEAK_STOP_INTERRUPTED;
+            break;
+        }
+        iter++;
+        double dial_us = 0, hang_us = 0;
+        int ok = call_dial(r, iter, &dial_us, &e) == 0;
+        if (!ok) {
+            r->dial_failures++;
+            r->consecutive++;
+            if ((rc = write_event(r, iter, "dial_failed", &e, err)) < 0)
+                break;
+        } else {
+            r->consecutive = 0;
+            /* Never leave a connection dialed, even when stopping. */
+            if (call_hangup(r, iter, &hang_us, &e) < 0) {
+                r->hangup_failures++;
+                if ((rc = write_event(r, iter, "hangup_failed", &e, err)) < 0)
+                    break;
+            }
+        }
+        if (iter % c->sample_every == 0 || iter == c->iterations) {
+            if ((rc = take_sample(r, iter, ok, dial_us, hang_us, err)) < 0)
+                break;
+            if (iter >= c->warmup && isnan(r->base_handles)) {
+                r->base_handles = r->cur.values[RASLEAK_METRIC_HANDLES];
+                r->base_rss = r->cur.values[RASLEAK_METRIC_RSS_BYTES];
+            }
+        }
+        res->iterations_done = iter;
+        if (c->max_failures && r->consecutive >= c->max_failures) {
+            reason = RASLEAK_STOP_MAX_FAILURES;
+            break;
+        }
+        double t = now_s(r);
+        if (c->duration_s > 0 && t >= c->duration_s) {
+            reason = RASLEAK_STOP_DURATION;
+            break;
+        }
+        if (t >= next_flush) {
+            if ((rc = rasleak_trend_writer_flush(c->writer, err)) < 0)
+                break;
+            next_flush = t + FLUSH_EVERY_S;
+        }
+        if (c->progress && t >= next_progress) {
+            report_progress(r, iter);
+            next_progress = t + PROGRESS_EVERY_S;
+        }
+        if (c->interval_ms > 0)
+            sleep_ms(c->interval_ms);
+    }
+    if (c->progress)
+        report_progress(r, iter);
+    res->stop_reason = rc < 0 ? RASLEAK_STOP_ERROR : reason;
+    return rc;
+}
+
+int rasleak_run(const struct rasleak_run_config *cfg, struct rasleak_run_result *res,
+                struct rasleak_error *err)
+{
+    struct run r;
+    memset(&r, 0, sizeof r);
+    memset(res, 0, sizeof *res);
+    r.cfg = cfg;
+    r.be = cfg->backend;
+    r.base_handles = r.base_rss = NAN;
+    if (!cfg->backend || !cfg->writer || cfg->sample_every < 1)
+        return rasleak_error_set(err, RASLEAK_EINVAL, 0, "invalid run configuration");
+    int rc = rasleak_options_validate(r.be->options, r.be->noptions, &cfg->options, r.be->name,
+                                      err);
+    if (rc < 0)
+        return rc;
+    clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    for (size_t m = 0; m < RASLEAK_METRIC_COUNT; m++)
+        r.self_values[m].name = rasleak_metric_name((int)m);
+    r.targets[0] = (struct rasleak_target_values){"self", r.self_values, RASLEAK_METRIC_COUNT};
+    r.targets[1] = (struct rasleak_target_values){r.be->name, r.be_values, 0};
+
+    if ((rc = rasleak_proc_open_self(&r.self, err)) < 0)
+        return rc;
+    if ((rc = call_open(&r, err)) < 0)
+        goto out;
+    json_t *h = header_json(&r);
+    if (!h) {
+        rc = rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = rasleak_trend_write_header(cfg->writer, h, err);
+    json_decref(h);
+    if (rc < 0)
+        goto out;
+
+    struct rasleak_error loop_err;
+    rasleak_error_clear(&loop_err);
+    int lrc = loop(&r, res, &loop_err);
+    long left_open = call_open_connections(&r);
+    call_close(&r);
+    res->dial_failures = r.dial_failures;
+    if (lrc < 0 && lrc == RASLEAK_EIO) {
+        /* The file cannot take more: a summary would fail the same way. */
+        *err = loop_err;
+        rc = lrc;
+        goto out;
+    }
+    json_t *s = summary_json(&r, res->iterations_done, res->stop_reason, left_open);
+    rc = s ? rasleak_trend_write_summary(cfg->writer, s, err)
+           : rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
+    json_decref(s);
+    if (rc == 0 && lrc < 0) {
+        *err = loop_err;
+        rc = lrc;
+    }
+out:
+    call_close(&r);
+    rasleak_proc_close(r.self);
+    return rc;
+}
