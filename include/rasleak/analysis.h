@@ -1,0 +1,101 @@
+/*
+ * rasleak/analysis.h - from a trend file to a verdict.
+ *
+ * The analyzer reads trend files, never the driver's memory, so the same
+ * verdict comes from a live run, a file from another machine, or stdin.
+ * The method is in docs/analysis.md.
+ */
+#ifndef RASLEAK_ANALYSIS_H
+#define RASLEAK_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "rasleak/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum rasleak_verdict {
+    RASLEAK_NO_LEAK = 0,
+    RASLEAK_LEAK = 1,
+    RASLEAK_INCONCLUSIVE = 2
+};
+
+/* "no_leak", "leak", "inconclusive" */
+const char *rasleak_verdict_name(int verdict);
+
+/* A minimum growth rate a series must reach to count as a leak. */
+struct rasleak_min_rate {
+    char metric[64];
+    double rate;       /* per iteration, in the metric's unit */
+};
+
+struct rasleak_analyze_config {
+    double alpha;              /* significance level; default 0.01 */
+    double confidence;         /* of the slope interval; default 0.95 */
+    long warmup;               /* -1: use the header's */
+    const struct rasleak_min_rate *min_rates;
+    size_t nmin_rates;
+};
+
+/* Defaults as documented. */
+void rasleak_analyze_config_init(struct rasleak_analyze_config *c);
+
+/* The judgement of one target's metric. */
+struct rasleak_series_result {
+    char target[128];
+    char metric[64];
+    int verdict;
+    char reason[256];       /* why, in a few words */
+    size_t n;               /* measured samples */
+    double first_iter, last_iter;
+    double first_value, last_value;
+    double slope_per_iter;  /* Sen's slope */
+    double slope_lo, slope_hi;
+    double intercept;
+    double ols_slope, ols_intercept, ols_se, r2;
+    double mk_s, mk_var, mk_z, mk_p;
+    double growth;          /* slope * measured span: growth the trend explains */
+    double limit;           /* the resource limit of this metric, NAN if none */
+    double exhausted_at_iter; /* projected; NAN when not growing or no limit */
+    double exhausted_in_s;    /* from the last sample, at the run's pace */
+    double reached_limit_iter; /* first sample at the limit, NAN if never */
+};
+
+struct rasleak_analysis {
+    int verdict;
+    char path[512];
+    json_t *header;          /* owned; the trend header */
+    long warmup;
+    uint64_t samples;        /* sample records read */
+    uint64_t events;
+    uint64_t iterations_done;
+    uint64_t dial_failures;
+    char stop_reason[32];    /* "" when the file has no summary */
+    int truncated;
+    double first_failure_iter; /* NAN when none */
+    char first_failure[256];   /* message of the first failed dial */
+    double seconds_per_iter;   /* measured pace; NAN if unknown */
+    struct rasleak_series_result *series;
+    size_t nseries;
+};
+
+/*
+ * Read and judge a trend file ("-" for stdin).  On success *out is owned by
+ * the caller: rasleak_analysis_free().  RASLEAK_EFORMAT / RASLEAK_EIO with
+ * file and line in `err` when the file cannot be read.
+ */
+int rasleak_analyze_file(const char *path, const struct rasleak_analyze_config *cfg,
+                         struct rasleak_analysis **out, struct rasleak_error *err);
+
+/* The analysis as a rasleak-analysis v1 JSON document (new reference). */
+json_t *rasleak_analysis_to_json(const struct rasleak_analysis *a);
+
+void rasleak_analysis_free(struct rasleak_analysis *a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

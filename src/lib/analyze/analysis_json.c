@@ -1,0 +1,72 @@
+/*
+ * analysis_json.c - the analysis as a rasleak-analysis v1 document.
+ *
+ * Field meanings are in docs/trend-format.md ("Analysis output").  A number
+ * that could not be computed is null, never a made-up 0.
+ */
+#include <math.h>
+
+#include "rasleak/analysis.h"
+
+static json_t *num(double v)
+{
+    if (isnan(v) || isinf(v))
+        return json_null();
+    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}
+
+static json_t *series_json(const struct rasleak_series_result *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "target", json_string(s->target));
+    json_object_set_new(o, "metric", json_string(s->metric));
+    json_object_set_new(o, "n", json_integer((json_int_t)s->n));
+    json_object_set_new(o, "verdict", json_string(rasleak_verdict_name(s->verdict)));
+    json_object_set_new(o, "reason", json_string(s->reason));
+    json_object_set_new(o, "slope_per_iter", num(s->slope_per_iter));
+    json_object_set_new(o, "sen_slope", num(s->slope_per_iter));
+    json_object_set_new(o, "slope_ci", json_pack("[o,o]", num(s->slope_lo), num(s->slope_hi)));
+    json_object_set_new(o, "ols_slope", num(s->ols_slope));
+    json_object_set_new(o, "ols_slope_se", num(s->ols_se));
+    json_object_set_new(o, "r2", num(s->r2));
+    json_object_set_new(o, "mk_s", num(s->mk_s));
+    json_object_set_new(o, "mk_var", num(s->mk_var));
+    json_object_set_new(o, "mk_z", num(s->mk_z));
+    json_object_set_new(o, "mk_p", num(s->mk_p));
+    json_object_set_new(o, "growth", num(s->growth));
+    json_object_set_new(o, "first_iter", num(s->n ? s->first_iter : NAN));
+    json_object_set_new(o, "last_iter", num(s->n ? s->last_iter : NAN));
+    json_object_set_new(o, "first_value", num(s->n ? s->first_value : NAN));
+    json_object_set_new(o, "last_value", num(s->n ? s->last_value : NAN));
+    json_object_set_new(o, "limit", num(s->limit));
+    json_object_set_new(o, "reached_limit_iter", num(s->reached_limit_iter));
+    json_object_set_new(o, "exhausted_at_iter", num(s->exhausted_at_iter));
+    json_object_set_new(o, "exhausted_in_s", num(s->exhausted_in_s));
+    return o;
+}
+
+json_t *rasleak_analysis_to_json(const struct rasleak_analysis *a)
+{
+    json_t *series = json_array();
+    for (size_t i = 0; i < a->nseries; i++)
+        json_array_append_new(series, series_json(&a->series[i]));
+    json_t *backend = json_object_get(a->header, "backend");
+    json_t *run = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:o,s:b,s:o,s:s}",
+        "file", a->path,
+        "warmup", (json_int_t)a->warmup,
+        "samples", (json_int_t)a->samples,
+        "events", (json_int_t)a->events,
+        "iterations_done", (json_int_t)a->iterations_done,
+        "dial_failures", (json_int_t)a->dial_failures,
+        "stop_reason", a->stop_reason[0] ? json_string(a->stop_reason) : json_null(),
+        "truncated", a->truncated,
+        "first_failure_iter", num(a->first_failure_iter),
+        "first_failure", a->first_failure);
+    json_object_set_new(run, "seconds_per_iter", num(a->seconds_per_iter));
+    return json_pack("{s:s,s:i,s:s,s:O*,s:o,s:o}",
+                     "format", "rasleak-analysis", "version", 1,
+                     "verdict", rasleak_verdict_name(a->verdict),
+                     "backend", backend, "run", run, "series", series);
+}
