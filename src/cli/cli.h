@@ -1,0 +1,64 @@
+/*
+ * cli.h - what the subcommands share.  src/cli is the only code that
+ * prints or exits; it uses only what include/rasleak/ declares.
+ */
+#ifndef RASLEAK_CLI_H
+#define RASLEAK_CLI_H
+
+#include <stdio.h>
+#include "rasleak/analysis.h"
+#include "rasleak/error.h"
+
+/* Exit codes, the same for every command (docs/cli.md). */
+enum {
+    EXIT_NO_LEAK = 0,   /* also: inconclusive, or a listing command succeeded */
+    EXIT_LEAK = 1,
+    EXIT_USAGE = 2,
+    EXIT_INPUT = 3,     /* unreadable or invalid input file */
+    EXIT_RUN = 4        /* the run could not start, the backend failed to open,
+                           or the output could not be written */
+};
+
+struct cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_backends(int argc, char **argv);
+
+/* "rasleak: error: <message>" on stderr. */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+void cli_warn(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* A library error, with "file:line:column: " in front when it has a position. */
+void cli_print_error(const struct rasleak_error *e);
+
+/* Exit code for an error from reading or analyzing an input file. */
+int cli_input_exit(const struct rasleak_error *e);
+
+/* Parse a whole number / a real; 0 on success. */
+int cli_parse_u64(const char *s, unsigned long long *out);
+int cli_parse_double(const char *s, double *out);
+
+/* Parse METRIC=RATE into the array (grown with realloc); 0 or -1. */
+int cli_add_min_rate(struct rasleak_min_rate **arr, size_t *n, const char *spec);
+
+/* The analysis for people, and the exit code that goes with its verdict. */
+void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color);
+int cli_verdict_exit(const struct rasleak_analysis *a);
+
+/* Whether to colour output on `fp` (a TTY and NO_COLOR unset). */
+int cli_use_color(FILE *fp);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * cmd_analyze.c - rasleak analyze: judge a trend file.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: rasleak analyze [--json] [--warmup N] [--alpha A] [--min-rate METRIC=RATE]... FILE\n"
+    "\n"
+    "Reads a trend file (JSON Lines or JSON; '-' for standard input) and judges,\n"
+    "for every target and metric, whether it grows.\n"
+    "\n"
+    "  --json                 print the analysis as JSON (format rasleak-analysis v1)\n"
+    "  --warmup N             ignore samples up to iteration N (default: the file's)\n"
+    "  --alpha A              significance level of the trend test (default 0.01)\n"
+    "  --min-rate METRIC=RATE growth per iteration below RATE is not a leak\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "exit: 0 no leak (or inconclusive), 1 leak, 2 usage, 3 invalid input file\n";
+
+int cmd_analyze(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"warmup", required_argument, NULL, 'w'},
+        {"alpha", required_argument, NULL, 'a'},
+        {"min-rate", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct rasleak_analyze_config cfg;
+    rasleak_analyze_config_init(&cfg);
+    struct rasleak_min_rate *rates = NULL;
+    size_t nrates = 0;
+    int json = 0, c, rc = EXIT_USAGE;
+    unsigned long long u;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = 1;
+            break;
+        case 'w':
+            if (cli_parse_u64(optarg, &u) < 0) {
+                cli_error("--warmup takes a whole number, not '%s'", optarg);
+                goto out;
+            }
+            cfg.warmup = (long)u;
+            break;
+        case 'a':
+            if (cli_parse_double(optarg, &cfg.alpha) < 0 || cfg.alpha <= 0 || cfg.alpha >= 1) {
+                cli_error("--alpha takes a number between 0 and 1, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'r':
+            if (cli_add_min_rate(&rates, &nrates, optarg) < 0) {
+                cli_error("--min-rate takes METRIC=RATE with RATE >= 0, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            rc = 0;
+            goto out;
+        default:
+            cli_error("unknown option '%s' for analyze", argv[optind - 1]);
+            fputs(usage_text, stderr);
+            goto out;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_error(optind == argc ? "analyze needs a trend file" : "analyze takes one trend file");
+        fputs(usage_text, stderr);
+        goto out;
+    }
+    cfg.min_rates = rates;
+    cfg.nmin_rates = nrates;
+
+    struct rasleak_analysis *a;
+    struct rasleak_error err;
+    if (rasleak_analyze_file(argv[optind], &cfg, &a, &err) < 0) {
+        cli_print_error(&err);
+        rc = cli_input_exit(&err);
+        goto out;
+    }
+    if (a->truncated)
+        cli_warn("'%s' was cut short: analyzed the %llu samples that were complete",
+                 argv[optind], (unsigned long long)a->samples);
+    if (json) {
+        json_t *j = rasleak_analysis_to_json(a);
+        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(j);
+    } else {
+        cli_print_analysis(stdout, a, cli_use_color(stdout));
+    }
+    rc = cli_verdict_exit(a);
+    rasleak_analysis_free(a);
+out:
+    free(rates);
+    return rc;
+}

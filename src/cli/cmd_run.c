@@ -1,0 +1,372 @@
+/*
+ * cmd_run.c - rasleak run: repeat dial/hang-up, write the trend, judge it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "rasleak/run.h"
+
+static const char usage_text[] =
+    "usage: rasleak run [-b BACKEND] [-O KEY=VALUE]... [-n ITERATIONS] [--warmup N]\n"
+    "                   [--interval-ms MS] [--sample-every K] [--max-failures K]\n"
+    "                   [--duration SECONDS] [-o FILE] [--format jsonl|json] [--force]\n"
+    "                   [--quiet] [--no-analyze] [--json] [--alpha A]\n"
+    "                   [--min-rate METRIC=RATE]...\n"
+    "\n"
+    "Repeats dial and hang-up through a backend, samples handles and memory after\n"
+    "each iteration, streams them to a trend file, then analyzes it.\n"
+    "\n"
+    "  -b, --backend NAME     backend to drive (default: mock; see 'rasleak backends')\n"
+    "  -O, --option KEY=VALUE backend option, repeatable\n"
+    "  -n, --iterations N     iterations in all, warm-up included (default 1000)\n"
+    "      --warmup N         the first N iterations settle and are not judged\n"
+    "                         (default: a tenth of -n, at most 1000)\n"
+    "      --interval-ms MS   pause after each iteration (default 0)\n"
+    "      --sample-every K   sample every K-th iteration (default 1)\n"
+    "      --max-failures K   stop after K consecutive failed dials (default 10; 0 never)\n"
+    "      --duration SECONDS stop after this long, whatever -n says\n"
+    "  -o, --output FILE      trend file (default rasleak-trend.jsonl; '-' stdout,\n"
+    "                         which implies --no-analyze)\n"
+    "      --format FMT       jsonl (default) or json (default for a .json FILE)\n"
+    "      --force            overwrite an existing FILE\n"
+    "  -q, --quiet            no progress line\n"
+    "      --no-analyze       write the trend file only; exit 0 when it was written\n"
+    "      --json             print the analysis as JSON\n"
+    "      --alpha A          significance level of the trend test (default 0.01)\n"
+    "      --min-rate M=RATE  growth of metric M per iteration below RATE is not a leak\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Ctrl-C finishes the current iteration (never leaving a connection dialed),\n"
+    "writes the summary and analyzes what was collected; a second Ctrl-C exits at once.\n"
+    "exit: 0 no leak, 1 leak, 2 usage, 3 invalid input, 4 run could not start or write\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    if (stop_requested) {
+        /* A second signal: leave now; the file holds every flushed record. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  /* no SA_RESTART: a sleeping dial wakes up */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static void progress(void *ctx, const struct rasleak_progress *p)
+{
+    (void)ctx;
+    double rate = p->elapsed_s > 0 ? (double)p->iter / p->elapsed_s : 0;
+    double eta = rate > 0 ? (double)(p->total - p->iter) / rate : 0;
+    fprintf(stderr, "\r\033[K%llu/%llu  %.0f it/s  eta %.0fs  failures %llu",
+            (unsigned long long)p->iter, (unsigned long long)p->total, rate, eta,
+            (unsigned long long)p->dial_failures);
+    if (!isnan(p->handles_delta))
+        fprintf(stderr, "  handles %+.0f  rss %+.0f KiB", p->handles_delta,
+                p->rss_delta_bytes / 1024);
+    fflush(stderr);
+}
+
+struct run_args {
+    const char *backend, *output, *format;
+    struct rasleak_kv *opts;
+    size_t nopts;
+    unsigned long long iterations, warmup, sample_every, max_failures;
+    int warmup_set, force, quiet, no_analyze, json;
+    double interval_ms, duration_s;
+    struct rasleak_analyze_config acfg;
+    struct rasleak_min_rate *rates;
+    size_t nrates;
+};
+
+static int add_opt(struct run_args *a, char *spec)
+{
+    char *eq = strchr(spec, '=');
+    if (!eq || eq == spec)
+        return -1;
+    struct rasleak_kv *n = realloc(a->opts, (a->nopts + 1) * sizeof *n);
+    if (!n)
+        return -1;
+    a->opts = n;
+    *eq = '\0';   /* argv is ours to split */
+    n[a->nopts].key = spec;
+    n[a->nopts].value = eq + 1;
+    a->nopts++;
+    return 0;
+}
+
+/* Parse the command line; returns -1 to go on, else the exit code. */
+static int parse(struct run_args *a, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"backend", required_argument, NULL, 'b'},
+        {"option", required_argument, NULL, 'O'},
+        {"iterations", required_argument, NULL, 'n'},
+        {"warmup", required_argument, NULL, 'W'},
+        {"interval-ms", required_argument, NULL, 'I'},
+        {"sample-every", required_argument, NULL, 'S'},
+        {"max-failures", required_argument, NULL, 'F'},
+        {"duration", required_argument, NULL, 'D'},
+        {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},
+        {"force", no_argument, NULL, 'x'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"no-analyze", no_argument, NULL, 'N'},
+        {"json", no_argument, NULL, 'j'},
+        {"alpha", required_argument, NULL, 'a'},
+        {"min-rate", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":b:O:n:o:qh", longopts, NULL)) != -1) {
+        const char *bad = NULL;
+        switch (c) {
+        case 'b': a->backend = optarg; break;
+        case 'O':
+            if (add_opt(a, optarg) < 0)
+                bad = "-O takes KEY=VALUE";
+            break;
+        case 'n':
+            if (cli_parse_u64(optarg, &a->iterations) < 0 || a->iterations == 0)
+                bad = "-n takes a whole number >= 1";
+            break;
+        case 'W':
+            if (cli_parse_u64(optarg, &a->warmup) < 0)
+                bad = "--warmup takes a whole number";
+            a->warmup_set = 1;
+            break;
+        case 'I':
+            if (cli_parse_double(optarg, &a->interval_ms) < 0 || a->interval_ms < 0)
+                bad = "--interval-ms takes a number >= 0";
+            break;
+        case 'S':
+            if (cli_parse_u64(optarg, &a->sample_every) < 0 || a->sample_every == 0)
+                bad = "--sample-every takes a whole number >= 1";
+            break;
+        case 'F':
+            if (cli_parse_u64(optarg, &a->max_failures) < 0)
+                bad = "--max-failures takes a whole number";
+            break;
+        case 'D':
+            if (cli_parse_double(optarg, &a->duration_s) < 0 || a->duration_s <= 0)
+                bad = "--duration takes a number of seconds > 0";
+            break;
+        case 'o': a->output = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "json") != 0)
+                bad = "--format takes jsonl or json";
+            a->format = optarg;
+            break;
+        case 'x': a->force = 1; break;
+        case 'q': a->quiet = 1; break;
+        case 'N': a->no_analyze = 1; break;
+        case 'j': a->json = 1; break;
+        case 'a':
+            if (cli_parse_double(optarg, &a->acfg.alpha) < 0 || a->acfg.alpha <= 0 ||
+                a->acfg.alpha >= 1)
+                bad = "--alpha takes a number between 0 and 1";
+            break;
+        case 'r':
+            if (cli_add_min_rate(&a->rates, &a->nrates, optarg) < 0)
+                bad = "--min-rate takes METRIC=RATE with RATE >= 0";
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case ':':
+            cli_error("option '%s' needs a value", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            cli_error("unknown option '%s' for run (see 'rasleak run --help')", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+        if (bad) {
+            cli_error("%s, not '%s'", bad, optarg);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_error("run takes no arguments, not '%s' (backend options go with -O)", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!a->warmup_set)
+        a->warmup = a->iterations / 10 > 1000 ? 1000 : a->iterations / 10;
+    if (a->warmup >= a->iterations) {
+        cli_error("--warmup (%llu) must be less than -n (%llu)", a->warmup, a->iterations);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+static FILE *open_output(const struct run_args *a)
+{
+    if (strcmp(a->output, "-") == 0)
+        return stdout;
+    struct stat st;
+    if (stat(a->output, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cli_error("cannot write '%s': it is a directory", a->output);
+        return NULL;
+    }
+    int flags = O_WRONLY | O_CREAT | (a->force ? O_TRUNC : O_EXCL);
+    int fd = open(a->output, flags, 0644);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            cli_error("'%s' exists; use --force to overwrite it or -o to name another file",
+                      a->output);
+        else
+            cli_error("cannot create '%s': %s", a->output, strerror(errno));
+        return NULL;
+    }
+    FILE *fp = fdopen(fd, "w");
+    if (!fp) {
+        cli_error("cannot write '%s': %s", a->output, strerror(errno));
+        close(fd);
+    }
+    return fp;
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+static int analyze_and_print(const struct run_args *a)
+{
+    struct rasleak_analysis *an;
+    struct rasleak_error err;
+    if (rasleak_analyze_file(a->output, &a->acfg, &an, &err) < 0) {
+        cli_print_error(&err);
+        return cli_input_exit(&err);
+    }
+    if (a->json) {
+        json_t *j = rasleak_analysis_to_json(an);
+        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(j);
+    } else {
+        cli_print_analysis(stdout, an, cli_use_color(stdout));
+    }
+    int rc = cli_verdict_exit(an);
+    rasleak_analysis_free(an);
+    return rc;
+}
+
+static int execute(struct run_args *a)
+{
+    const struct rasleak_backend *be = rasleak_backend_find(a->backend);
+    if (!be) {
+        char names[256] = "";
+        for (const struct rasleak_backend *const *b = rasleak_backends(); *b; b++) {
+            strncat(names, names[0] ? ", " : "", sizeof names - strlen(names) - 1);
+            strncat(names, (*b)->name, sizeof names - strlen(names) - 1);
+        }
+        cli_error("no backend '%s' in this build (available: %s)", a->backend, names);
+        return EXIT_USAGE;
+    }
+    struct rasleak_options opts = {a->opts, a->nopts};
+    struct rasleak_error err;
+    if (rasleak_options_validate(be->options, be->noptions, &opts, be->name, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
+    }
+    int to_stdout = strcmp(a->output, "-") == 0;
+    enum rasleak_trend_layout layout =
+        a->format ? (strcmp(a->format, "json") == 0 ? RASLEAK_TREND_JSON : RASLEAK_TREND_JSONL)
+                  : has_suffix(a->output, ".json") ? RASLEAK_TREND_JSON : RASLEAK_TREND_JSONL;
+    FILE *fp = open_output(a);
+    if (!fp)
+        return EXIT_RUN;
+    /* The buffer is touched once now, so that its pages do not become
+     * resident one by one while the run measures its own memory. */
+    static char buf[1 << 16];
+    memset(buf, ' ', sizeof buf);
+    setvbuf(fp, buf, _IOFBF, sizeof buf);
+
+    struct rasleak_trend_writer *w;
+    if (rasleak_trend_writer_open(&w, fp, to_stdout ? "(stdout)" : a->output, layout, &err) < 0) {
+        cli_print_error(&err);
+        if (!to_stdout)
+            fclose(fp);
+        return EXIT_RUN;
+    }
+    install_signals();
+    int show_progress = !a->quiet && isatty(STDERR_FILENO);
+    struct rasleak_run_config cfg = {
+        be, opts, a->iterations, a->warmup, a->interval_ms, a->sample_every, a->max_failures,
+        a->duration_s, w, &stop_requested, show_progress ? progress : NULL, NULL,
+    };
+    struct rasleak_run_result res;
+    int rc = rasleak_run(&cfg, &res, &err);
+    if (show_progress)
+        fputs("\r\033[K", stderr);
+    rasleak_trend_writer_free(w);
+    int close_failed = 0;
+    if (!to_stdout) {
+        errno = 0;
+        close_failed = fclose(fp) != 0;
+    } else {
+        close_failed = fflush(stdout) != 0;
+    }
+    if (rc < 0) {
+        cli_print_error(&err);
+        /* A file that never got its header holds nothing: do not leave it. */
+        if (rc == RASLEAK_EBACKEND && !to_stdout)
+            unlink(a->output);
+        return rc == RASLEAK_EINVAL ? EXIT_USAGE : EXIT_RUN;
+    }
+    if (close_failed) {
+        cli_error("cannot write '%s': %s", a->output, strerror(errno ? errno : EIO));
+        return EXIT_RUN;
+    }
+    if (!a->quiet)
+        fprintf(stderr, "rasleak: %llu iterations, stopped: %s; trend in '%s'\n",
+                (unsigned long long)res.iterations_done,
+                rasleak_stop_reason_name(res.stop_reason), to_stdout ? "-" : a->output);
+    if (a->no_analyze || to_stdout)
+        return EXIT_NO_LEAK;
+    return analyze_and_print(a);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run_args a;
+    memset(&a, 0, sizeof a);
+    a.backend = rasleak_backend_default();
+    a.output = "rasleak-trend.jsonl";
+    a.iterations = 1000;
+    a.sample_every = 1;
+    a.max_failures = 10;
+    rasleak_analyze_config_init(&a.acfg);
+    int rc = parse(&a, argc, argv);
+    if (rc < 0) {
+        a.acfg.min_rates = a.rates;
+        a.acfg.nmin_rates = a.nrates;
+        rc = execute(&a);
+    }
+    free(a.opts);
+    free(a.rates);
+    return rc;
+}

@@ -1,0 +1,229 @@
+/*
+ * output.c - messages, number parsing and the human form of an analysis.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "rasleak/sampler.h"
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "rasleak: %s: ", kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("error", fmt, ap);
+    va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("warning", fmt, ap);
+    va_end(ap);
+}
+
+void cli_print_error(const struct rasleak_error *e)
+{
+    if (e->path[0] && e->line > 0 && e->column > 0)
+        cli_error("%s:%ld:%ld: %s", e->path, e->line, e->column, e->message);
+    else if (e->path[0] && e->line > 0)
+        cli_error("%s:%ld: %s", e->path, e->line, e->message);
+    else
+        cli_error("%s", e->message[0] ? e->message : rasleak_strerror(e->code));
+}
+
+int cli_input_exit(const struct rasleak_error *e)
+{
+    return e->code == RASLEAK_ENOMEM ? EXIT_RUN : EXIT_INPUT;
+}
+
+int cli_parse_u64(const char *s, unsigned long long *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-')
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end || errno || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_add_min_rate(struct rasleak_min_rate **arr, size_t *n, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    double rate;
+    if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof((*arr)->metric) ||
+        cli_parse_double(eq + 1, &rate) < 0 || rate < 0)
+        return -1;
+    struct rasleak_min_rate *na = realloc(*arr, (*n + 1) * sizeof *na);
+    if (!na)
+        return -1;
+    *arr = na;
+    memcpy(na[*n].metric, spec, (size_t)(eq - spec));
+    na[*n].metric[eq - spec] = '\0';
+    na[*n].rate = rate;
+    (*n)++;
+    return 0;
+}
+
+int cli_use_color(FILE *fp)
+{
+    const char *nc = getenv("NO_COLOR");
+    return isatty(fileno(fp)) && !(nc && *nc);
+}
+
+/* 1234567 -> "1,234,567" */
+static const char *grouped(double v, char *buf, size_t len)
+{
+    char digits[64];
+    snprintf(digits, sizeof digits, "%.0f", fabs(v));
+    size_t nd = strlen(digits), o = 0;
+    if (v < 0 && o < len - 1)
+        buf[o++] = '-';
+    for (size_t i = 0; i < nd && o < len - 2; i++) {
+        if (i && (nd - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* An amount in the metric's natural unit, with a sign: "+1.5 MiB", "+12 handles". */
+static const char *amount(double v, const char *metric, char *buf, size_t len)
+{
+    if (isnan(v)) {
+        snprintf(buf, len, "n/a");
+        return buf;
+    }
+    if (rasleak_metric_unit(metric) == RASLEAK_UNIT_BYTES) {
+        static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double a = fabs(v);
+        int u = 0;
+        while (a >= 1024 && u < 4) {
+            a /= 1024;
+            u++;
+        }
+        snprintf(buf, len, "%s%.*f %s", v < 0 ? "-" : "+", u ? 1 : 0, a, units[u]);
+    } else {
+        const char *noun = strcmp(metric, "handles") == 0 ? " handles"
+                         : strcmp(metric, "threads") == 0 ? " threads" : "";
+        snprintf(buf, len, "%s%.*f%s", v < 0 ? "-" : "+", fabs(v) >= 100 ? 0 : 2, fabs(v),
+                 noun);
+    }
+    return buf;
+}
+
+static const char *duration(double s, char *buf, size_t len)
+{
+    if (isnan(s))
+        snprintf(buf, len, "unknown time");
+    else if (s < 120)
+        snprintf(buf, len, "%.1f s", s);
+    else if (s < 7200)
+        snprintf(buf, len, "%.0f min", s / 60);
+    else if (s < 172800)
+        snprintf(buf, len, "%.1f h", s / 3600);
+    else
+        snprintf(buf, len, "%.1f days", s / 86400);
+    return buf;
+}
+
+static void print_projection(FILE *fp, const struct rasleak_series_result *s)
+{
+    char a[32], b[32], c[32], d[32];
+    if (isnan(s->exhausted_at_iter))
+        return;
+    if (!isnan(s->reached_limit_iter)) {
+        fprintf(fp, "      projected to reach its limit (%s) at iteration %s; "
+                    "reached it at iteration %s\n",
+                grouped(s->limit, a, sizeof a), grouped(s->exhausted_at_iter, b, sizeof b),
+                grouped(s->reached_limit_iter, c, sizeof c));
+    } else {
+        double more = s->exhausted_at_iter - s->last_iter;
+        fprintf(fp, "      at this rate the limit (%s) is reached after about %s more "
+                    "iterations, at iteration %s (%s from the last sample)\n",
+                grouped(s->limit, a, sizeof a), grouped(more > 0 ? more : 0, b, sizeof b),
+                grouped(s->exhausted_at_iter, c, sizeof c),
+                duration(s->exhausted_in_s, d, sizeof d));
+    }
+}
+
+void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color)
+{
+    const char *red = color ? "\033[1;31m" : "", *green = color ? "\033[32m" : "",
+               *yellow = color ? "\033[33m" : "", *off = color ? "\033[0m" : "";
+    const char *backend = json_string_value(
+        json_object_get(json_object_get(a->header, "backend"), "name"));
+    char n1[32], n2[32];
+    fprintf(fp, "%s: %s iterations, %s samples (warm-up %ld), backend %s, stopped: %s\n",
+            a->path, grouped((double)a->iterations_done, n1, sizeof n1),
+            grouped((double)a->samples, n2, sizeof n2), a->warmup, backend ? backend : "?",
+            a->stop_reason[0] ? a->stop_reason : "no summary (cut short)");
+    if (a->dial_failures || !isnan(a->first_failure_iter))
+        fprintf(fp, "dial failed %s times, first at iteration %s: %s\n",
+                grouped((double)a->dial_failures, n1, sizeof n1),
+                grouped(a->first_failure_iter, n2, sizeof n2), a->first_failure);
+
+    size_t tw = 6, mw = 6;
+    for (size_t i = 0; i < a->nseries; i++) {
+        size_t l = strlen(a->series[i].target);
+        tw = l > tw ? l : tw;
+        l = strlen(a->series[i].metric);
+        mw = l > mw ? l : mw;
+    }
+    fprintf(fp, "\n  %-*s  %-*s  %-12s  %20s  %s\n", (int)tw, "target", (int)mw, "metric",
+            "verdict", "per 1000 iterations", "why");
+    for (size_t i = 0; i < a->nseries; i++) {
+        const struct rasleak_series_result *s = &a->series[i];
+        const char *col = s->verdict == RASLEAK_LEAK ? red
+                        : s->verdict == RASLEAK_NO_LEAK ? green : yellow;
+        char per[48];
+        amount(s->slope_per_iter * 1000, s->metric, per, sizeof per);
+        fprintf(fp, "  %-*s  %-*s  %s%-12s%s  %20s  %s\n", (int)tw, s->target, (int)mw,
+                s->metric, col, rasleak_verdict_name(s->verdict), off, per, s->reason);
+        if (s->verdict == RASLEAK_LEAK)
+            print_projection(fp, s);
+    }
+    size_t leaks = 0;
+    for (size_t i = 0; i < a->nseries; i++)
+        leaks += a->series[i].verdict == RASLEAK_LEAK;
+    const char *vcol = a->verdict == RASLEAK_LEAK ? red
+                     : a->verdict == RASLEAK_NO_LEAK ? green : yellow;
+    fprintf(fp, "\nverdict: %s%s%s", vcol, rasleak_verdict_name(a->verdict), off);
+    if (a->verdict == RASLEAK_LEAK)
+        fprintf(fp, " (%zu of %zu series grow)", leaks, a->nseries);
+    fputc('\n', fp);
+}
+
+int cli_verdict_exit(const struct rasleak_analysis *a)
+{
+    return a->verdict == RASLEAK_LEAK ? EXIT_LEAK : EXIT_NO_LEAK;
+}

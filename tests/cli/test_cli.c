@@ -1,0 +1,427 @@
+/*
+ * CLI tests: run the real rasleak binary and check exit codes, files and
+ * numbers.  RASLEAK_TEST_WRAPPER (e.g. "valgrind --error-exitcode=99 ...")
+ * runs every invocation under a tool.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+static char dir[64];
+static char out_path[128], err_path[128], trend[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/rasleak-cli-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
+    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
+    snprintf(trend, sizeof trend, "%s/trend.jsonl", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+struct limits { long nofile; };
+
+/* Start rasleak with `args` (NULL-terminated); stdout/stderr to files. */
+static pid_t start(const char *const *args, const struct limits *lim)
+{
+    const char *argv[64];
+    size_t n = 0;
+    char *wrapper = getenv("RASLEAK_TEST_WRAPPER");
+    char *wcopy = wrapper && *wrapper ? strdup(wrapper) : NULL;
+    if (wcopy)
+        for (char *tok = strtok(wcopy, " "); tok && n < 32; tok = strtok(NULL, " "))
+            argv[n++] = tok;
+    argv[n++] = RASLEAK_BIN;
+    for (size_t i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(o, 1);
+        dup2(e, 2);
+        close(o);
+        close(e);
+        if (chdir(dir) != 0)
+            _exit(126);
+        if (lim && lim->nofile) {
+            struct rlimit rl;
+            getrlimit(RLIMIT_NOFILE, &rl);
+            rl.rlim_cur = (rlim_t)lim->nofile;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    free(wcopy);
+    return pid;
+}
+
+static int wait_exit(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return WEXITSTATUS(st);
+}
+
+static int run_lim(const struct limits *lim, const char *const *args)
+{
+    return wait_exit(start(args, lim));
+}
+
+#define RUN(...) run_lim(NULL, (const char *const[]){__VA_ARGS__, NULL})
+
+static char *slurp(const char *p)
+{
+    FILE *fp = fopen(p, "rb");
+    if (!fp)
+        return strdup("");
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    size_t got = fread(b, 1, (size_t)n, fp);
+    b[got] = '\0';
+    fclose(fp);
+    return b;
+}
+
+static void expect_in(const char *p, const char *needle)
+{
+    char *s = slurp(p);
+    if (!strstr(s, needle))
+        fail_msg("'%s' not in %s:\n%s", needle, p, s);
+    free(s);
+}
+
+static json_t *stdout_json(void)
+{
+    json_error_t e;
+    json_t *j = json_load_file(out_path, 0, &e);
+    if (!j) {
+        char *s = slurp(out_path);
+        fail_msg("stdout is not JSON (%s): %s", e.text, s);
+    }
+    return j;
+}
+
+static json_t *series(json_t *analysis, const char *target, const char *metric)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(analysis, "series"), i, s) {
+        if (strcmp(json_string_value(json_object_get(s, "target")), target) == 0 &&
+            strcmp(json_string_value(json_object_get(s, "metric")), metric) == 0)
+            return s;
+    }
+    fail_msg("no series %s/%s", target, metric);
+    return NULL;
+}
+
+static const char *verdict_of(json_t *s)
+{
+    return json_string_value(json_object_get(s, "verdict"));
+}
+
+/* The summary record of a JSON Lines trend file (the last line). */
+static json_t *summary_of(const char *p)
+{
+    char *s = slurp(p);
+    size_t n = strlen(s);
+    while (n && s[n - 1] == '\n')
+        s[--n] = '\0';
+    char *last = strrchr(s, '\n');
+    json_t *j = json_loads(last ? last + 1 : s, 0, NULL);
+    free(s);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "type")), "summary");
+    return j;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_version_and_help(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("--version"), 0);
+    expect_in(out_path, "rasleak 0.");
+    assert_int_equal(RUN("--help"), 0);
+    expect_in(out_path, "analyze");
+    assert_int_equal(RUN("run", "--help"), 0);
+    expect_in(out_path, "--max-failures");
+    assert_int_equal(RUN("analyze", "--help"), 0);
+    expect_in(out_path, "--alpha");
+    assert_int_equal(RUN("frobnicate"), 2);
+    expect_in(err_path, "'frobnicate' is not a rasleak command");
+}
+
+static void test_backends_listing(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("backends"), 0);
+    expect_in(out_path, "mock (default)");
+    expect_in(out_path, "leak_handles");
+    expect_in(out_path, "fail_after");
+}
+
+static void test_leak_run_exits_1(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("run", "-O", "leak_handles=1", "-n", "400", "--json", "-q"), 1);
+    json_t *a = stdout_json();
+    assert_string_equal(json_string_value(json_object_get(a, "verdict")), "leak");
+    json_t *h = series(a, "self", "handles");
+    assert_string_equal(verdict_of(h), "leak");
+    assert_true(fabs(json_number_value(json_object_get(h, "slope_per_iter")) - 1.0) < 0.01);
+    assert_int_equal(json_integer_value(json_object_get(h, "n")), 360);
+    /* only handles leak: memory stays judged clean */
+    assert_string_equal(verdict_of(series(a, "self", "threads")), "no_leak");
+    json_decref(a);
+    /* the default trend file was written and is complete */
+    char def[160];
+    snprintf(def, sizeof def, "%s/rasleak-trend.jsonl", dir);
+    json_t *s = summary_of(def);
+    assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "completed");
+    assert_int_equal(json_integer_value(json_object_get(s, "iterations_done")), 400);
+    json_decref(s);
+}
+
+static void test_clean_run_exits_0(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("run", "-n", "2000", "-o", trend, "--json", "-q"), 0);
+    json_t *a = stdout_json();
+    assert_string_equal(json_string_value(json_object_get(a, "verdict")), "no_leak");
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(a, "series"), i, s)
+        assert_string_equal(verdict_of(s), "no_leak");
+    assert_true(json_array_size(json_object_get(a, "series")) >= 5);
+    json_decref(a);
+}
+
+static void test_plateau_exits_0(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("run", "-O", "leak_handles=1", "-O", "plateau=150", "-n", "1500",
+                         "--warmup", "50", "-o", trend, "--json", "-q"), 0);
+    json_t *a = stdout_json();
+    json_t *h = series(a, "self", "handles");
+    assert_string_equal(verdict_of(h), "no_leak");
+    assert_non_null(strstr(json_string_value(json_object_get(h, "reason")), "plateau"));
+    json_decref(a);
+}
+
+static void test_memory_leak_flagged(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("run", "-O", "leak_bytes=4096", "-n", "1000", "-o", trend, "--json",
+                         "-q"), 1);
+    json_t *a = stdout_json();
+    json_t *heap = series(a, "self", "heap_bytes");
+    assert_string_equal(verdict_of(heap), "leak");
+    double slope = json_number_value(json_object_get(heap, "slope_per_iter"));
+    assert_true(slope >= 4096 && slope < 4096 * 1.1);
+    assert_string_equal(verdict_of(series(a, "self", "rss_bytes")), "leak");
+    assert_string_equal(verdict_of(series(a, "self", "handles")), "no_leak");
+    json_decref(a);
+}
+
+static void test_fail_after_records_failures(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("run", "-O", "fail_after=100", "-n", "1000", "-o", trend, "-q"), 0);
+    json_t *s = summary_of(trend);
+    assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "max_failures");
+    assert_int_equal(json_integer_value(json_object_get(s, "dial_failures")), 10);
+    assert_int_equal(json_integer_value(json_object_get(s, "iterations_done")), 109);
+    json_decref(s);
+    expect_in(out_path, "dial failed 10 times, first at iteration 100: dial refused");
+    expect_in(out_path, "stopped: max_failures");
+    char *t = slurp(trend);
+    assert_non_null(strstr(t, "\"kind\":\"dial_failed\""));
+    free(t);
+}
+
+static void test_kb_symptom_under_low_limit(void **state)
+{
+    (void)state;
+    /* KB Q168348 in miniature: handles leak until dialing fails. */
+    struct limits lim = {64};
+    assert_int_equal(run_lim(&lim, (const char *const[]){"run", "-O", "leak_handles=1", "-n",
+                                                         "500", "--warmup", "5", "-o", trend,
+                                                         "--json", "-q", NULL}), 1);
+    json_t *a = stdout_json();
+    json_t *h = series(a, "self", "handles");
+    assert_string_equal(verdict_of(h), "leak");
+    assert_int_equal(json_integer_value(json_object_get(h, "limit")), 64);
+    double reached = json_number_value(json_object_get(h, "reached_limit_iter"));
+    double projected = json_number_value(json_object_get(h, "exhausted_at_iter"));
+    assert_true(reached > 40 && reached < 64);
+    assert_true(fabs(projected - reached) <= 2);
+    json_t *run = json_object_get(a, "run");
+    assert_string_equal(json_string_value(json_object_get(run, "stop_reason")), "max_failures");
+    assert_non_null(strstr(json_string_value(json_object_get(run, "first_failure")),
+                           "Too many open files"));
+    json_decref(a);
+}
+
+static void test_json_layout(void **state)
+{
+    (void)state;
+    char doc[160];
+    snprintf(doc, sizeof doc, "%s/trend.json", dir);
+    assert_int_equal(RUN("run", "-O", "leak_handles=0.1", "-n", "1100", "-o", doc, "-q",
+                         "--no-analyze"), 0);
+    json_error_t e;
+    json_t *d = json_load_file(doc, 0, &e);   /* one valid document */
+    assert_non_null(d);
+    assert_int_equal(json_array_size(json_object_get(d, "samples")), 1100);
+    json_decref(d);
+    assert_int_equal(RUN("analyze", "--json", doc), 1);
+    json_t *a = stdout_json();
+    json_t *h = series(a, "self", "handles");
+    assert_true(fabs(json_number_value(json_object_get(h, "slope_per_iter")) - 0.1) < 0.005);
+    json_decref(a);
+}
+
+static void test_usage_errors_exit_2(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("run", "-O", "bogus=1", "-o", trend), 2);
+    expect_in(err_path, "backend 'mock' has no option 'bogus' (valid: leak_handles");
+    assert_int_equal(RUN("run", "-O", "leak_handles=abc", "-o", trend), 2);
+    expect_in(err_path, "option 'leak_handles' takes a number, not 'abc'");
+    assert_int_equal(RUN("run", "--bogus"), 2);
+    expect_in(err_path, "unknown option '--bogus'");
+    assert_int_equal(RUN("run", "-b", "nosuch"), 2);
+    expect_in(err_path, "no backend 'nosuch'");
+    assert_int_equal(RUN("run", "-n", "0"), 2);
+    assert_int_equal(RUN("run", "-n", "10", "--warmup", "10"), 2);
+    assert_int_equal(RUN("analyze"), 2);
+    assert_int_equal(RUN("analyze", "--alpha", "2", trend), 2);
+    struct stat st;
+    assert_int_equal(stat(trend, &st), -1);   /* nothing was written */
+}
+
+static void write_file(const char *p, const char *text)
+{
+    FILE *fp = fopen(p, "w");
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void test_malformed_file_exits_3(void **state)
+{
+    (void)state;
+    write_file(trend,
+               "{\"type\":\"header\",\"format\":\"rasleak-trend\",\"version\":1,\"targets\":[]}\n"
+               "{\"type\":\"sample\",\"iter\":1,\"t\":0,\"targets\":{}}\n"
+               "{\"type\":\"sample\",\"iter\":2,\"t\":0,\"targets\":{\"self\":{\"handles\":-1}}}\n");
+    assert_int_equal(RUN("analyze", trend), 3);
+    char want[200];
+    snprintf(want, sizeof want, "%s:3: metric 'handles' of target 'self' must be a number", trend);
+    expect_in(err_path, want);
+    char *o = slurp(out_path);
+    assert_string_equal(o, "");    /* nothing a script could take for a result */
+    free(o);
+    assert_int_equal(RUN("analyze", "nonexistent.jsonl"), 3);
+    expect_in(err_path, "cannot open 'nonexistent.jsonl'");
+}
+
+static void test_existing_output_needs_force(void **state)
+{
+    (void)state;
+    write_file(trend, "keep me\n");
+    assert_int_equal(RUN("run", "-n", "20", "-o", trend, "-q"), 4);
+    expect_in(err_path, "exists; use --force");
+    expect_in(trend, "keep me");
+    assert_int_equal(RUN("run", "-n", "20", "-o", trend, "-q", "--force", "--no-analyze"), 0);
+    json_t *s = summary_of(trend);
+    json_decref(s);
+}
+
+static void test_unwritable_output_exits_4(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("run", "-n", "2000", "-o", "/dev/full", "--force", "-q"), 4);
+    expect_in(err_path, "cannot write '/dev/full'");
+    char *o = slurp(out_path);
+    assert_string_equal(o, "");
+    free(o);
+    assert_int_equal(RUN("run", "-n", "20", "-o", dir, "-q"), 4);
+    expect_in(err_path, "is a directory");
+}
+
+static void test_stdout_and_stdin(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("run", "-n", "50", "-o", "-", "-q"), 0);
+    expect_in(out_path, "\"type\":\"header\"");
+    expect_in(out_path, "\"type\":\"summary\"");
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' analyze --json - < '%s' > '%s/a.json'", RASLEAK_BIN,
+             out_path, dir);
+    int st = system(cmd);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void test_sigint_finishes_cleanly(void **state)
+{
+    (void)state;
+    pid_t pid = start((const char *const[]){"run", "-O", "latency_ms=2", "-n", "100000", "-o",
+                                            trend, "-q", NULL}, NULL);
+    struct timespec ts = {0, 400 * 1000000L};
+    nanosleep(&ts, NULL);
+    kill(pid, SIGINT);
+    int rc = wait_exit(pid);
+    assert_int_equal(rc, 0);      /* analyzed what it had: clean */
+    json_t *s = summary_of(trend);
+    assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "interrupted");
+    assert_int_equal(json_integer_value(json_object_get(s, "connections_left_open")), 0);
+    assert_true(json_integer_value(json_object_get(s, "iterations_done")) > 10);
+    json_decref(s);
+    expect_in(out_path, "verdict:");
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_version_and_help), T(test_backends_listing), T(test_leak_run_exits_1),
+        T(test_clean_run_exits_0), T(test_plateau_exits_0), T(test_memory_leak_flagged),
+        T(test_fail_after_records_failures), T(test_kb_symptom_under_low_limit),
+        T(test_json_layout), T(test_usage_errors_exit_2), T(test_malformed_file_exits_3),
+        T(test_existing_output_needs_force), T(test_unwritable_output_exits_4),
+        T(test_stdout_and_stdin), T(test_sigint_finishes_cleanly),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
