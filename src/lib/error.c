@@ -21,8 +21,12 @@ const char *rasleak_strerror(int code)
 
 void rasleak_error_clear(struct rasleak_error *err)
 {
-    if (err)
-        memset(err, 0, sizeof *err);
+    /* Called before every backend call: reset what is read, not 1.5 KiB. */
+    if (!err)
+        return;
+    err->code = err->sys = 0;
+    err->line = err->column = 0;
+    err->path[0] = err->message[0] = '\0';
 }
 
 static void set_message(struct rasleak_error *err, const char *fmt, va_list ap)

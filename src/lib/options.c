@@ -80,7 +80,7 @@ static void list_keys(const struct rasleak_option_spec *t, size_t n, char *buf, 
 static int check_value(const struct rasleak_option_spec *s, const char *v,
                        const char *backend, struct rasleak_error *err)
 {
-    double d;
+    double d = 0;
     int b;
     switch (s->type) {
     case RASLEAK_OPT_STRING:
@@ -168,7 +168,7 @@ double rasleak_opt_double(const struct rasleak_options *o,
                           const char *key)
 {
     const char *v = rasleak_opt_get(o, table, n, key);
-    double d;
+    double d = 0;
     return v && parse_double(v, &d) == 0 ? d : 0.0;
 }
 

@@ -106,8 +106,10 @@ static void test_leak_bytes_resident(void **state)
     (void)state;
     const struct rasleak_backend *m = rasleak_backend_find("mock");
     struct rasleak_kv kv[] = {{"leak_bytes", "4096"}};
-    void *st = open_mock(kv, 1);
     struct mallinfo2 a = mallinfo2();
+    if (a.uordblks == 0 && a.hblkhd == 0)
+        skip();   /* an allocator that keeps no glibc books (a sanitizer's) */
+    void *st = open_mock(kv, 1);
     for (uint64_t i = 1; i <= 256; i++)
         cycle(st, i);
     struct mallinfo2 b = mallinfo2();

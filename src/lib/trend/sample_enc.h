@@ -1,0 +1,23 @@
+/*
+ * sample_enc.h - internal: the sample record's JSON text, built fast.
+ */
+#ifndef RASLEAK_SAMPLE_ENC_H
+#define RASLEAK_SAMPLE_ENC_H
+
+#include "rasleak/trend.h"
+
+struct rasleak__sample_enc;
+
+int rasleak__sample_enc_new(struct rasleak__sample_enc **out);
+
+/*
+ * Encode `s` as one compact JSON object.  Returns its length and points
+ * *text at it (owned by the encoder, valid until the next call), or -1 when
+ * memory ran out.
+ */
+long rasleak__sample_enc_encode(struct rasleak__sample_enc *e,
+                                const struct rasleak_sample_record *s, const char **text);
+
+void rasleak__sample_enc_free(struct rasleak__sample_enc *e);
+
+#endif
