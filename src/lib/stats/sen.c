@@ -1,0 +1,890 @@
+/*
+ * sen.c - Sen's slope, its confidence interval, and exact selection of the
+ * k-th smallest of the N = n(n-1)/2 pairwise slopes.
+ *
+ * The direct method computes all N slopes and selects; it is kept for small
+ * n and as the reference the fast method is tested against.
+ *
+ * The fast method is randomized interval shrinking (Matousek 1991;
+ * Dillencourt, Mount & Netanyahu 1992).  For a threshold t, a pair i<j has
+ * slope < t exactly when key_t(j) < key_t(i) with key_t(i) = y[i] - t x[i]
+ * (x increases), so a stable merge sort of the keys in index order counts
+ * the slopes below t as inversions in O(n log n).  Sorting that order again
+ * by the keys of a larger threshold u counts, and lists, exactly the pairs
+ * with t <= slope < u: the inversions of the second sort.  Each round takes
+ * a random sample of the slopes in the current band [lo, hi), picks from it
+ * a narrower band that contains the wanted rank with high probability,
+ * counts it, and samples it again (Bernoulli sampling of the inversions as
+ * the merge finds them).  Once the band holds a few n pairs it is listed in
+ * full and the rank is selected among its slopes.  Expected cost: a handful
+ * of O(n log n) passes; memory: a few arrays of n.
+ *
+ * Floating point.  The counting compares keys computed in double-double
+ * (error about 1e-32 relative), so it orders pairs by their exact slope
+ * (y[j]-y[i])/(x[j]-x[i]); the value returned for a pair is the rounded
+ * quotient fl(fl(y[j]-y[i]) / fl(x[j]-x[i])), as scipy computes it.  When
+ * the differences are exact (integer or Sterbenz-close data) the rounded
+ * quotient is a monotone function of the exact slope and the result is
+ * bit-identical to sorting the rounded slopes; otherwise the two can differ
+ * only between slopes within a few ulp of each other.  A threshold that
+ * many pairs meet exactly (a step or constant series, where most slopes are
+ * 0) is handled by counting the equal keys, never by listing the pairs.
+ * docs/analysis.md has the details.
+ */
+#include "rasleak/stats.h"
+#include "rasleak/error.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* y - t*x must not be fused into one fma: the key arithmetic below is exact
+ * only with the roundings it spells out.  GCC does not contract in ISO C mode. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#define DIRECT_MAX_N 64  /* AUTO uses the direct method up to here */
+#define RUN 16           /* insertion-sorted block size of the merge sort */
+#define BAND_Z 2.5       /* half-width of a band, in binomial standard deviations */
+#define MAX_ROUNDS 200   /* a bound on the loop, never reached in practice */
+
+/* ---------------------------------------------------------------- helpers */
+
+/* One slope as every method here and scipy computes it. */
+static inline double slope_of(const double *x, const double *y, uint32_t a, uint32_t b)
+{
+    uint32_t i = a < b ? a : b, j = a < b ? b : a;
+    return (y[j] - y[i]) / (x[j] - x[i]);
+}
+
+/* splitmix64: small, fast, and good enough to pick samples and pivots. */
+static inline uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in (0, 1]. */
+static inline double rng_unit(uint64_t *s)
+{
+    return ((double)(rng_next(s) >> 11) + 1.0) * 0x1p-53;
+}
+
+static inline void swap_d(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/*
+ * The k-th smallest of a[0..n), reordering a so that a[k] holds it, a[<k]
+ * are <= and a[>k] are >=.  Three-way partition, so that a sample full of
+ * equal slopes (a step series) costs O(n), not O(n^2).
+ */
+static double select_k(double *a, size_t n, size_t k, uint64_t *rng)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 16) {
+        double p0 = a[lo + rng_next(rng) % (hi - lo)];
+        double p1 = a[lo + rng_next(rng) % (hi - lo)];
+        double p2 = a[lo + rng_next(rng) % (hi - lo)];
+        double p = p0 < p1 ? (p1 < p2 ? p1 : (p0 < p2 ? p2 : p0))
+                           : (p0 < p2 ? p0 : (p1 < p2 ? p2 : p1));
+        size_t lt = lo, i = lo, gt = hi;
+        while (i < gt) {
+            if (a[i] < p)
+                swap_d(&a[lt++], &a[i++]);
+            else if (a[i] > p)
+                swap_d(&a[i], &a[--gt]);
+            else
+                i++;
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return p;
+    }
+    for (size_t i = lo + 1; i < hi; i++) {
+        double v = a[i];
+        size_t j = i;
+        while (j > lo && v < a[j - 1]) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
+    return a[k];
+}
+
+/*
+ * Checks shared by every entry point.  Besides finite, strictly increasing
+ * x, the keys y - t x must stay far from overflow for every slope t the
+ * search can try; |t| <= 2 max|y| / min(dx), so bound that times max|x|.
+ */
+static int check_xy(const double *x, const double *y, size_t n)
+{
+    if (!x || !y || n < 2 || n > RASLEAK_STATS_MAX_N)
+        return RASLEAK_EINVAL;
+    double xmax = 0.0, ymax = 0.0, dxmin = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i]))
+            return RASLEAK_EINVAL;
+        if (i > 0) {
+            if (!(x[i] > x[i - 1]))
+                return RASLEAK_EINVAL;
+            double dx = x[i] - x[i - 1];
+            if (dx < dxmin)
+                dxmin = dx;
+        }
+        if (fabs(x[i]) > xmax)
+            xmax = fabs(x[i]);
+        if (fabs(y[i]) > ymax)
+            ymax = fabs(y[i]);
+    }
+    const double limit = 0x1p900;
+    if (!(dxmin > 0.0) || ymax > limit || xmax > limit)
+        return RASLEAK_EINVAL;
+    if (ymax > 0.0 && (2.0 * ymax / dxmin) * (xmax + 1.0) > limit)
+        return RASLEAK_EINVAL;
+    return 0;
+}
+
+/* --------------------------------------------------------- direct method */
+
+/* Fill s with all N slopes.  Caller owns s. */
+static double *all_slopes(const double *x, const double *y, size_t n)
+{
+    size_t npairs = n * (n - 1) / 2;
+    double *s = malloc(npairs * sizeof *s);
+    if (!s)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            s[o++] = (y[j] - y[i]) / (x[j] - x[i]);
+    return s;
+}
+
+/*
+ * The ranks k[0..m) (ascending, < len) of s[0..len) into out[0..m).  After
+ * selecting rank k, everything right of it is >= it, so the next rank is
+ * selected in that part only.
+ */
+static void select_ranks(double *s, size_t len, const uint64_t *k, double *out,
+                         size_t m, uint64_t *rng)
+{
+    size_t base = 0;
+    for (size_t r = 0; r < m; r++) {
+        if (r > 0 && k[r] == k[r - 1]) {
+            out[r] = out[r - 1];
+            continue;
+        }
+        out[r] = select_k(s + base, len - base, (size_t)k[r] - base, rng);
+        base = (size_t)k[r] + 1;
+    }
+}
+
+static int direct_ranks(const double *x, const double *y, size_t n,
+                        const uint64_t *k, double *out, size_t m)
+{
+    double *s = all_slopes(x, y, n);
+    if (!s)
+        return RASLEAK_ENOMEM;
+    uint64_t rng = 0x5eed5eedu;
+    select_ranks(s, n * (n - 1) / 2, k, out, m, &rng);
+    free(s);
+    return 0;
+}
+
+/* ----------------------------------------------------------- key passes */
+
+/*
+ * A threshold between doubles.  side = -1 is the midpoint between c and the
+ * double below it, side = +1 the midpoint between c and the double above:
+ * a pair with exact differences has rounded slope < c exactly when its
+ * exact slope is below (c, -1), and <= c exactly when below (c, +1),
+ * because a quotient of exact differences is never itself such a midpoint
+ * (it would need a 54-bit odd part).  The midpoint c + t_lo is a
+ * double-double.  inf = -1 / +1 stands for -inf / +inf, whose orders are
+ * the index order and its reverse.
+ */
+struct thr {
+    double c;
+    int side;
+    int inf;
+    double t_lo;
+};
+
+static struct thr thr_at(double c, int side)
+{
+    struct thr t = {c, side, 0, 0.0};
+    double gap = nextafter(c, side * INFINITY) - c;
+    /* Half a gap underflows to 0 near 0 (c = 0 is common: flat series);
+     * then the whole gap, which still separates c from its neighbour. */
+    t.t_lo = gap / 2.0 != 0.0 ? gap / 2.0 : gap;
+    return t;
+}
+
+static int thr_cmp(const struct thr *a, const struct thr *b)
+{
+    if (a->inf || b->inf)
+        return (a->inf > b->inf) - (a->inf < b->inf);
+    if (a->c != b->c)
+        return a->c < b->c ? -1 : 1;
+    return (a->side > b->side) - (a->side < b->side);
+}
+
+/* Would a pair with rounded slope v lie in [lo, hi)? */
+static int in_band(double v, const struct thr *lo, const struct thr *hi)
+{
+    int above = lo->inf < 0 || (lo->side < 0 ? v >= lo->c : v > lo->c);
+    int below = hi->inf > 0 || (hi->side < 0 ? v < hi->c : v <= hi->c);
+    return above && below;
+}
+
+/* Exact products and sums (Dekker, Knuth) for the double-double keys. */
+static inline void two_prod(double a, double b, double *p, double *e)
+{
+#ifdef FP_FAST_FMA
+    *p = a * b;
+    *e = fma(a, b, -*p);
+#else
+    const double split = 134217729.0;  /* 2^27 + 1 */
+    double pp = a * b;
+    double t = split * a;
+    double ah = t - (t - a), al = a - ah;
+    t = split * b;
+    double bh = t - (t - b), bl = b - bh;
+    *e = ((ah * bh - pp) + ah * bl + al * bh) + al * bl;
+    *p = pp;
+#endif
+}
+
+static inline void two_sum(double a, double b, double *s, double *e)
+{
+    double ss = a + b;
+    double bb = ss - a;
+    *e = (a - (ss - bb)) + (b - bb);
+    *s = ss;
+}
+
+/*
+ * key = y - t x as hi + lo, |lo| <= ulp(hi)/2, hi the rounded key: then
+ * comparing (hi, lo) lexicographically compares the represented values
+ * exactly.  Only hi is stored; lo is recomputed on the rare ties of hi.
+ */
+static inline double key_hi(const struct thr *th, const double *x, const double *y,
+                            uint32_t i, double *lo)
+{
+    if (th->inf) {
+        *lo = 0.0;
+        return th->inf < 0 ? (double)i : -(double)i;
+    }
+    /* y - (c + t_lo) x: c x exactly, t_lo x (already ~u^2 of it) rounded */
+    double p, e, s1, t1, hi;
+    two_prod(th->c, x[i], &p, &e);
+    double q = th->t_lo * x[i];
+    two_sum(y[i], -p, &s1, &t1);
+    two_sum(s1, (t1 - e) - q, &hi, lo);
+    return hi;
+}
+
+static inline double key_lo(const struct thr *th, const double *x, const double *y,
+                            uint32_t i)
+{
+    double lo;
+    key_hi(th, x, y, i, &lo);
+    return lo;
+}
+
+/*
+ * Bernoulli sampling of the inversions a pass finds.  Every inversion is
+ * kept with probability p, by skipping geometric gaps, so the cost is
+ * proportional to the samples, not to the inversions.  When the buffer
+ * fills, it is thinned to half at random and p halves: the result is still
+ * a Bernoulli(p) sample.  p = 1 and never thinned means a complete list.
+ */
+struct sampler {
+    const double *x, *y;
+    double *buf;
+    size_t len, cap;
+    double p, lg;    /* lg = log(1 - p) */
+    uint64_t skip;   /* inversions still to skip before the next sample */
+    int thinned;
+    uint64_t *rng;
+};
+
+static uint64_t geom_gap(struct sampler *sm)
+{
+    if (sm->p >= 1.0)
+        return 0;
+    double g = floor(log(rng_unit(sm->rng)) / sm->lg);
+    return g < 0x1p62 ? (uint64_t)g : (uint64_t)1 << 62;
+}
+
+static void sampler_init(struct sampler *sm, const double *x, const double *y,
+                         double *buf, size_t cap, double p, uint64_t *rng)
+{
+    sm->x = x;
+    sm->y = y;
+    sm->buf = buf;
+    sm->len = 0;
+    sm->cap = cap;
+    sm->p = p >= 1.0 ? 1.0 : p;
+    sm->lg = sm->p < 1.0 ? log1p(-sm->p) : 0.0;
+    sm->thinned = 0;
+    sm->rng = rng;
+    sm->skip = geom_gap(sm);
+}
+
+static void sampler_put(struct sampler *sm, uint32_t a, uint32_t b)
+{
+    if (sm->len == sm->cap) {
+        size_t o = 0;
+        for (size_t i = 0; i < sm->len; i++)
+            if (rng_next(sm->rng) >> 63)
+                sm->buf[o++] = sm->buf[i];
+        sm->len = o;
+        sm->p *= 0.5;
+        sm->lg = log1p(-sm->p);
+        sm->thinned = 1;
+        if (rng_next(sm->rng) >> 63)
+            return;  /* this one was drawn at the old rate */
+    }
+    sm->buf[sm->len++] = slope_of(sm->x, sm->y, a, b);
+}
+
+/* Right element w jumped over the r left elements left[0..r): r inversions. */
+static void sampler_batch_slow(struct sampler *sm, const uint32_t *left, size_t r,
+                               uint32_t w)
+{
+    uint64_t t = sm->skip;
+    while (t < r) {
+        sampler_put(sm, left[t], w);
+        t += 1 + geom_gap(sm);
+    }
+    sm->skip = t - r;
+}
+
+static inline void sampler_batch(struct sampler *sm, const uint32_t *left, size_t r,
+                                 uint32_t w)
+{
+    if (sm->skip >= r)
+        sm->skip -= r;  /* the common case when sampling sparsely */
+    else
+        sampler_batch_slow(sm, left, r, w);
+}
+
+/* Everything a pass needs: the data, the threshold, the scratch. */
+struct pass {
+    const double *x, *y;
+    const struct thr *th;
+    double *key, *tkey;
+    uint32_t *tid;
+    struct sampler *sm;  /* NULL: count only */
+    int has_lo;          /* some key has a nonzero low part */
+};
+
+/* Strictly less, on (hi, lo) with lo recomputed only for equal hi. */
+static inline int key_less(const struct pass *ps, double kw, uint32_t w, double ku,
+                           uint32_t u)
+{
+    if (kw != ku)
+        return kw < ku;
+    if (!ps->has_lo)
+        return 0;
+    return key_lo(ps->th, ps->x, ps->y, w) < key_lo(ps->th, ps->x, ps->y, u);
+}
+
+/*
+ * Stable sort of the points id[0..n) by key, counting (and sampling) the
+ * inversions relative to the given order.  On return id holds the sorted
+ * order and ps->key the sorted keys.
+ */
+static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
+{
+    double *k = ps->key;
+    double lo, any = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        k[i] = key_hi(ps->th, ps->x, ps->y, id[i], &lo);
+        any += fabs(lo);
+    }
+    ps->has_lo = any != 0.0;
+
+    uint64_t inv = 0;
+    for (size_t b = 0; b < n; b += RUN) {
+        size_t e = b + RUN < n ? b + RUN : n;
+        for (size_t i = b + 1; i < e; i++) {
+            double kv = k[i];
+            uint32_t w = id[i];
+            size_t j = i;
+            while (j > b && key_less(ps, kv, w, k[j - 1], id[j - 1])) {
+                if (ps->sm)
+                    sampler_batch(ps->sm, &id[j - 1], 1, w);
+                k[j] = k[j - 1];
+                id[j] = id[j - 1];
+                j--;
+            }
+            inv += i - j;
+            k[j] = kv;
+            id[j] = w;
+        }
+    }
+
+    double *src = k, *dst = ps->tkey;
+    uint32_t *sid = id, *did = ps->tid;
+    for (size_t w = RUN; w < n; w *= 2) {
+        for (size_t lo_ = 0; lo_ < n; lo_ += 2 * w) {
+            size_t mid = lo_ + w < n ? lo_ + w : n;
+            size_t hi = lo_ + 2 * w < n ? lo_ + 2 * w : n;
+            size_t l = lo_, r = mid, o = lo_;
+            /*
+             * The taken side is data-dependent and unpredictable, so the
+             * loop is written without branches on it: a mispredicted branch
+             * per element would cost more than the merge itself.  Equal
+             * high parts, rare except in tied data, take the slow path.
+             */
+            while (l < mid && r < hi) {
+                double kr = src[r], kl = src[l];
+                size_t right = kr < kl;
+                if (kr == kl && ps->has_lo)
+                    right = (size_t)key_less(ps, kr, sid[r], kl, sid[l]);
+                size_t run = (mid - l) & (0 - right);
+                inv += run;
+                if (ps->sm && run)
+                    sampler_batch(ps->sm, sid + l, run, sid[r]);
+                dst[o] = right ? kr : kl;
+                did[o] = right ? sid[r] : sid[l];
+                o++;
+                r += right;
+                l += right ^ 1;
+            }
+            memcpy(dst + o, src + l, (mid - l) * sizeof *dst);
+            memcpy(did + o, sid + l, (mid - l) * sizeof *did);
+            o += mid - l;
+            memcpy(dst + o, src + r, (hi - r) * sizeof *dst);
+            memcpy(did + o, sid + r, (hi - r) * sizeof *did);
+        }
+        double *t = src; src = dst; dst = t;
+        uint32_t *ti = sid; sid = did; did = ti;
+    }
+    if (src != k) {
+        memcpy(k, src, n * sizeof *k);
+        memcpy(id, sid, n * sizeof *id);
+    }
+    return inv;
+}
+
+/* ------------------------------------------------------------ fast method */
+
+struct fast {
+    const double *x, *y;
+    size_t n;
+    uint64_t npairs;
+    uint32_t *ord[3];     /* point orders: at lo, and two to work in */
+    double *key, *tkey;
+    uint32_t *tid;
+    double *s0;           /* uniform sample of all slopes, shared by the groups */
+    size_t s0n;
+    double *buf;          /* sample of the current band, or the whole band */
+    size_t cap;
+    size_t m;             /* sample size aimed at in a band */
+    uint64_t rng;
+};
+
+/* The band of slopes, [lo, hi), the wanted ranks are known to lie in. */
+struct band {
+    struct thr lo, hi;
+    uint64_t below, size; /* pairs below the band, pairs in it */
+    int plo;              /* which f->ord[] is the order at lo */
+};
+
+static void fast_free(struct fast *f)
+{
+    for (int i = 0; i < 3; i++)
+        free(f->ord[i]);
+    free(f->key);
+    free(f->tkey);
+    free(f->tid);
+    free(f->s0);
+    free(f->buf);
+}
+
+static int fast_init(struct fast *f, const double *x, const double *y, size_t n)
+{
+    memset(f, 0, sizeof *f);
+    f->x = x;
+    f->y = y;
+    f->n = n;
+    f->npairs = (uint64_t)n * (n - 1) / 2;
+    f->rng = 0x243f6a8885a308d3u;  /* fixed: same data, same passes, same time */
+    /*
+     * Memory versus rounds: a sample of m slopes narrows a band to about
+     * BAND_Z / sqrt(m) of it, so the uniform round-0 sample (m = n) and one
+     * sampled pass (m = n) leave about BAND_Z^2 n / 2 = 3.1n pairs, which
+     * a band of cap = 4n lists outright: two rounds of two passes per
+     * rank, in about 72 bytes per point.
+     */
+    f->cap = 4 * n > 4096 ? 4 * n : 4096;
+    f->m = n > 2048 ? n : 2048;
+    f->s0n = (size_t)(f->npairs < f->m ? f->npairs : f->m);
+    for (int i = 0; i < 3; i++)
+        f->ord[i] = malloc(n * sizeof *f->ord[i]);
+    f->key = malloc(n * sizeof *f->key);
+    f->tkey = malloc(n * sizeof *f->tkey);
+    f->tid = malloc(n * sizeof *f->tid);
+    f->s0 = malloc(f->s0n * sizeof *f->s0);
+    f->buf = malloc(f->cap * sizeof *f->buf);
+    if (!f->ord[0] || !f->ord[1] || !f->ord[2] || !f->key || !f->tkey || !f->tid ||
+        !f->s0 || !f->buf) {
+        fast_free(f);
+        return RASLEAK_ENOMEM;
+    }
+    /* Round 0: pairs drawn uniformly, with replacement, from all N. */
+    for (size_t s = 0; s < f->s0n; s++) {
+        uint32_t i = (uint32_t)(rng_next(&f->rng) % n);
+        uint32_t j = (uint32_t)(rng_next(&f->rng) % (n - 1));
+        j += j >= i;
+        f->s0[s] = slope_of(x, y, i, j);
+    }
+    return 0;
+}
+
+/* One counting (and, with sm, sampling) pass: ord[from] -> ord[to] at th. */
+static uint64_t run_pass(struct fast *f, int from, int to, const struct thr *th,
+                         struct sampler *sm, struct pass *ps)
+{
+    ps->x = f->x;
+    ps->y = f->y;
+    ps->th = th;
+    ps->key = f->key;
+    ps->tkey = f->tkey;
+    ps->tid = f->tid;
+    ps->sm = sm;
+    if (from != to)
+        memcpy(f->ord[to], f->ord[from], f->n * sizeof *f->ord[to]);
+    return sort_pass(ps, f->ord[to], f->n);
+}
+
+/* Keep the sample values that lie in [lo, hi); returns their count. */
+static size_t filter_sample(double *s, size_t sn, const struct thr *lo, const struct thr *hi)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < sn; i++)
+        if (in_band(s[i], lo, hi))
+            s[o++] = s[i];
+    return o;
+}
+
+static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m);
+
+/* The ranks k[0..m) do not share a band any more: one band each. */
+static int split(struct fast *f, const uint64_t *k, double *out, size_t m)
+{
+    for (size_t r = 0; r < m; r++) {
+        int rc = fast_ranks(f, &k[r], &out[r], 1);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Select the ranks (made relative to the band) in the listed band. */
+static void select_listed(struct fast *f, size_t len, uint64_t below, const uint64_t *k,
+                          double *out, size_t m)
+{
+    uint64_t rk[4];
+    for (size_t r = 0; r < m; r++)
+        rk[r] = k[r] - below;
+    select_ranks(f->buf, len, rk, out, m, &f->rng);
+}
+
+/*
+ * Ranks k[0..m) (ascending, m <= 4, close together) of all slopes into
+ * out[].  Invariant: the ranks lie in [b.below, b.below + b.size), and the
+ * first sn values of f->buf are a sample of the band (sn = 0: none yet).
+ */
+static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
+{
+    struct band b = {{0.0, 0, -1, 0.0}, {0.0, 0, 1, 0.0}, 0, f->npairs, 0};
+    for (size_t i = 0; i < f->n; i++)
+        f->ord[0][i] = (uint32_t)i;
+    memcpy(f->buf, f->s0, f->s0n * sizeof *f->buf);
+    size_t sn = f->s0n;
+    uint64_t ka = k[0], kb = k[m - 1];
+    struct pass ps;
+    struct sampler sm;
+
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+        int pa = (b.plo + 1) % 3, pb = (b.plo + 2) % 3;
+
+        if (!b.lo.inf && !b.hi.inf && b.lo.c == b.hi.c) {
+            /* [(c,-1), (c,+1)): every slope in the band rounds to c. */
+            for (size_t r = 0; r < m; r++)
+                out[r] = b.lo.c;
+            return 0;
+        }
+        if (b.size <= f->cap) {
+            /* Small enough: list the whole band and select in it. */
+            sampler_init(&sm, f->x, f->y, f->buf, f->cap, 1.0, &f->rng);
+            uint64_t got = run_pass(f, b.plo, pb, &b.hi, &sm, &ps);
+            if (got != b.size || sm.len != b.size)
+                return RASLEAK_EINVAL;  /* counts disagree: see check_xy() */
+            select_listed(f, sm.len, b.below, k, out, m);
+            return 0;
+        }
+        if (sn < 64) {
+            /* No usable sample of this band: draw one. */
+            sampler_init(&sm, f->x, f->y, f->buf, f->cap, (double)f->m / (double)b.size,
+                         &f->rng);
+            if (run_pass(f, b.plo, pb, &b.hi, &sm, &ps) != b.size)
+                return RASLEAK_EINVAL;
+            sn = sm.len >= 64 ? sm.len : 0;  /* unlucky: draw again */
+            continue;
+        }
+
+        /* Sample positions of the ranks, widened by BAND_Z deviations. */
+        double qa = ((double)(ka - b.below) + 0.5) / (double)b.size;
+        double qb = ((double)(kb - b.below) + 0.5) / (double)b.size;
+        double fa = qa * (double)sn - BAND_Z * sqrt((double)sn * qa * (1.0 - qa)) - 2.0;
+        double fb = qb * (double)sn + BAND_Z * sqrt((double)sn * qb * (1.0 - qb)) + 2.0;
+        double span = (fb < (double)sn ? fb : (double)sn) - (fa > 0.0 ? fa : 0.0);
+        struct thr nlo = b.lo, nhi = b.hi;
+        if (fa >= 0.0) {
+            struct thr t = thr_at(select_k(f->buf, sn, (size_t)fa, &f->rng), -1);
+            if (thr_cmp(&t, &b.lo) > 0 && thr_cmp(&t, &b.hi) < 0)
+                nlo = t;
+        }
+        if (fb < (double)sn) {
+            struct thr t = thr_at(select_k(f->buf, sn, (size_t)ceil(fb), &f->rng), 1);
+            if (thr_cmp(&t, &b.hi) < 0 && thr_cmp(&t, &nlo) > 0)
+                nhi = t;
+        }
+        if (thr_cmp(&nlo, &b.lo) == 0 && thr_cmp(&nhi, &b.hi) == 0) {
+            /*
+             * The sample cannot narrow the band: the ranks sit at its edge,
+             * in a run of slopes that round to one value c.  Try the band
+             * of exactly c, with c the sample's value at the ranks.
+             */
+            double qm = (qa + qb) / 2.0 * (double)sn;
+            double c = select_k(f->buf, sn, qm < (double)sn ? (size_t)qm : sn - 1, &f->rng);
+            struct thr tl = thr_at(c, -1), th = thr_at(c, 1);
+            if (thr_cmp(&tl, &b.lo) > 0 && thr_cmp(&tl, &b.hi) < 0)
+                nlo = tl;
+            if (thr_cmp(&th, &b.hi) < 0 && thr_cmp(&th, &nlo) > 0)
+                nhi = th;
+            span = 1.0;
+            if (thr_cmp(&nlo, &b.lo) == 0 && thr_cmp(&nhi, &b.hi) == 0) {
+                sn = 0;  /* the sample is no use at all: draw a fresh one */
+                continue;
+            }
+        }
+
+        /* Count below the new lower bound (from the order at the old one). */
+        int plo = b.plo;
+        uint64_t below = b.below;
+        int moved_lo = thr_cmp(&nlo, &b.lo) != 0;
+        if (moved_lo) {
+            below += run_pass(f, b.plo, pa, &nlo, NULL, &ps);
+            plo = pa;
+            if (kb < below) {
+                b.hi = nlo;
+                b.size = below - b.below;
+                sn = filter_sample(f->buf, sn, &b.lo, &b.hi);
+                continue;
+            }
+            if (ka < below)
+                return split(f, k, out, m);
+        }
+
+        /*
+         * Count, and sample, the new band [nlo, nhi).  A band of one rounded
+         * value needs counting only: if the ranks are in it, that is them.
+         */
+        int one_value = !nlo.inf && !nhi.inf && nlo.c == nhi.c;
+        double est = span / (double)sn * (double)b.size;
+        if (est < 1.0)
+            est = 1.0;
+        double p = est <= (double)f->cap ? 1.0 : (double)f->m / est;
+        int pout = moved_lo ? pb : pa;
+        sampler_init(&sm, f->x, f->y, f->buf, f->cap, p, &f->rng);
+        uint64_t size = run_pass(f, plo, pout, &nhi, one_value ? NULL : &sm, &ps);
+        uint64_t end = b.below + b.size;
+
+        if (ka >= below + size) {
+            /* Missed above: the band starts at nhi now; no sample of it yet. */
+            b.lo = nhi;
+            b.below = below + size;
+            b.size = end - b.below;
+            b.plo = pout;
+            sn = 0;
+            continue;
+        }
+        if (kb >= below + size)
+            return split(f, k, out, m);
+
+        b.lo = nlo;
+        b.hi = nhi;
+        b.below = below;
+        b.size = size;
+        b.plo = plo;
+        if (one_value) {
+            sn = 0;  /* caught by the check at the top */
+            continue;
+        }
+        if (sm.p >= 1.0 && !sm.thinned) {
+            /* The pass listed the whole band: select in it. */
+            select_listed(f, sm.len, below, k, out, m);
+            return 0;
+        }
+        sn = sm.len;
+    }
+    return RASLEAK_EINVAL;
+}
+
+/* ---------------------------------------------------------- entry points */
+
+/*
+ * Ranks k[0..m) (ascending, m <= 4) of all slopes into out[].  Ranks within
+ * one of each other share a band: the two middle slopes of the median.
+ */
+static int slope_ranks(const double *x, const double *y, size_t n,
+                       enum rasleak_slope_method method, const uint64_t *k,
+                       double *out, size_t m)
+{
+    if (method == RASLEAK_SLOPE_AUTO)
+        method = n <= DIRECT_MAX_N ? RASLEAK_SLOPE_DIRECT : RASLEAK_SLOPE_FAST;
+    if (method == RASLEAK_SLOPE_DIRECT)
+        return direct_ranks(x, y, n, k, out, m);
+
+    struct fast f;
+    int rc = fast_init(&f, x, y, n);
+    if (rc < 0)
+        return rc;
+    for (size_t r = 0; r < m && rc == 0;) {
+        size_t e = r + 1;
+        while (e < m && k[e] - k[e - 1] <= 1)
+            e++;
+        rc = fast_ranks(&f, &k[r], &out[r], e - r);
+        r = e;
+    }
+    fast_free(&f);
+    return rc;
+}
+
+int rasleak_slope_select_method(const double *x, const double *y, size_t n,
+                                double k, enum rasleak_slope_method method,
+                                double *out)
+{
+    if (!out || check_xy(x, y, n) < 0)
+        return RASLEAK_EINVAL;
+    if (method != RASLEAK_SLOPE_AUTO && method != RASLEAK_SLOPE_DIRECT &&
+        method != RASLEAK_SLOPE_FAST)
+        return RASLEAK_EINVAL;
+    double npairs = (double)((uint64_t)n * (n - 1) / 2);
+    if (!(k >= 0.0 && k < npairs) || k != floor(k))
+        return RASLEAK_EINVAL;
+    uint64_t kk = (uint64_t)k;
+    return slope_ranks(x, y, n, method, &kk, out, 1);
+}
+
+int rasleak_slope_select(const double *x, const double *y, size_t n, double k,
+                         double *out)
+{
+    return rasleak_slope_select_method(x, y, n, k, RASLEAK_SLOPE_AUTO, out);
+}
+
+/* Median of v[0..n) as numpy computes it (mean of the middle two if n even). */
+static double median(double *v, size_t n, uint64_t *rng)
+{
+    double a = select_k(v, n, (n - 1) / 2, rng);
+    if (n % 2)
+        return a;
+    double b = select_k(v + n / 2, n - n / 2, 0, rng);
+    return (a + b) / 2.0;
+}
+
+/*
+ * Confidence-interval ranks as scipy.stats.theilslopes computes them
+ * (0-based): with C = z_{1-(1-conf)/2} sqrt(mk_var),
+ *     lo = round((N - C) / 2) - 1,  hi = round((N + C) / 2),
+ * round half to even as np.round, clamped to [0, N-1].  In 1-based terms:
+ * lo is the M1-th and hi the (M2+1)-th slope of Gilbert (1987), with
+ * M1 = (N - C)/2 and M2 = (N + C)/2 rounded to the nearest integer.
+ */
+static void ci_ranks(uint64_t npairs, double mk_var, double confidence,
+                     uint64_t *lo, uint64_t *hi)
+{
+    double c = rasleak_norm_ppf(1.0 - (1.0 - confidence) / 2.0) * sqrt(mk_var);
+    double dn = (double)npairs;
+    double rl = nearbyint((dn - c) / 2.0) - 1.0;
+    double ru = nearbyint((dn + c) / 2.0);
+    if (rl < 0.0)
+        rl = 0.0;
+    if (ru > dn - 1.0)
+        ru = dn - 1.0;
+    if (rl > dn - 1.0)
+        rl = dn - 1.0;
+    *lo = (uint64_t)rl;
+    *hi = (uint64_t)ru;
+}
+
+int rasleak_sen(const double *x, const double *y, size_t n, double mk_var,
+                double confidence, struct rasleak_sen *out)
+{
+    if (!out || check_xy(x, y, n) < 0)
+        return RASLEAK_EINVAL;
+    if (!(mk_var >= 0.0) || !isfinite(mk_var) || !(confidence > 0.0 && confidence < 1.0))
+        return RASLEAK_EINVAL;
+
+    uint64_t npairs = (uint64_t)n * (n - 1) / 2;
+    uint64_t want[4];
+    size_t m = 0;
+    ci_ranks(npairs, mk_var, confidence, &want[0], &want[1]);
+    want[2] = (npairs - 1) / 2;
+    want[3] = npairs / 2;  /* == want[2] when npairs is odd */
+
+    /* Sorted, distinct ranks; remember where each wanted one went. */
+    uint64_t k[4];
+    double v[4];
+    for (int i = 0; i < 4; i++) {
+        size_t j = 0;
+        while (j < m && k[j] < want[i])
+            j++;
+        if (j < m && k[j] == want[i])
+            continue;
+        memmove(&k[j + 1], &k[j], (m - j) * sizeof *k);
+        k[j] = want[i];
+        m++;
+    }
+    int rc = slope_ranks(x, y, n, RASLEAK_SLOPE_AUTO, k, v, m);
+    if (rc < 0)
+        return rc;
+    double got[4];
+    for (int i = 0; i < 4; i++)
+        for (size_t j = 0; j < m; j++)
+            if (k[j] == want[i])
+                got[i] = v[j];
+
+    out->slope = want[2] == want[3] ? got[2] : (got[2] + got[3]) / 2.0;
+    out->lo = got[0];
+    out->hi = got[1];
+
+    double *r = malloc(n * sizeof *r);
+    if (!r)
+        return RASLEAK_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        r[i] = y[i] - out->slope * x[i];
+    uint64_t rng = 0x13198a2e03707344u;
+    out->intercept = median(r, n, &rng);
+    free(r);
+    return 0;
+}

@@ -1,0 +1,541 @@
+/*
+ * test_stats.c - the trend statistics against hand-computed cases, against
+ * scipy (tests/fixtures/stats/reference.json, made by make_reference.py in
+ * the same folder), and the fast slope selection against the direct one.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rasleak/error.h"
+#include "rasleak/stats.h"
+
+#ifndef RASLEAK_FIXTURES
+#define RASLEAK_FIXTURES "tests/fixtures"
+#endif
+
+/* |got - want| <= abs_tol + rel_tol * |want|, with a message naming the value. */
+static void close_to(const char *what, double got, double want, double rel_tol,
+                     double abs_tol)
+{
+    if (isnan(want) && isnan(got))
+        return;
+    if (!(fabs(got - want) <= abs_tol + rel_tol * fabs(want)))
+        fail_msg("%s: got %.17g, want %.17g (rel %.3g)", what, got, want,
+                 fabs(got - want) / (fabs(want) > 0 ? fabs(want) : 1.0));
+}
+
+/* ------------------------------------------------------ hand-computed cases */
+
+static void test_mk_hand(void **state)
+{
+    (void)state;
+    struct rasleak_mk mk;
+
+    /*
+     * y = 1,2,3,4,5: all 10 pairs increase, S = 10, no ties;
+     * Var(S) = n(n-1)(2n+5)/18 = 5*4*15/18 = 50/3;
+     * z = (S-1)/sqrt(Var) = 9/sqrt(50/3) = 2.2045407685048604;
+     * p = erfc(z/sqrt 2) = 0.027486336111510353 (Python's math.erfc).
+     */
+    const double up[] = {1, 2, 3, 4, 5};
+    assert_int_equal(rasleak_mk(up, 5, &mk), 0);
+    assert_int_equal(mk.n, 5);
+    assert_true(mk.s == 10.0);
+    close_to("var", mk.var, 50.0 / 3.0, 1e-15, 0);
+    close_to("z", mk.z, 9.0 / sqrt(50.0 / 3.0), 1e-15, 0);
+    close_to("p", mk.p, 0.027486336111510353, 1e-13, 0);
+
+    /*
+     * y = 1,2,2,3: pairs (1,2)+ (1,2)+ (1,3)+ (2,2)0 (2,3)+ (2,3)+, S = 5;
+     * one tie group of t = 2: Var = (4*3*13 - 2*1*9)/18 = 138/18;
+     * z = 4/sqrt(138/18).
+     */
+    const double tied[] = {1, 2, 2, 3};
+    assert_int_equal(rasleak_mk(tied, 4, &mk), 0);
+    assert_true(mk.s == 5.0);
+    close_to("var ties", mk.var, 138.0 / 18.0, 1e-15, 0);
+    close_to("z ties", mk.z, 4.0 / sqrt(138.0 / 18.0), 1e-15, 0);
+
+    /* Decreasing: S = -10, z = (S+1)/sqrt(Var), same p as increasing. */
+    const double down[] = {5, 4, 3, 2, 1};
+    assert_int_equal(rasleak_mk(down, 5, &mk), 0);
+    assert_true(mk.s == -10.0);
+    close_to("z down", mk.z, -9.0 / sqrt(50.0 / 3.0), 1e-15, 0);
+    close_to("p down", mk.p, 0.027486336111510353, 1e-13, 0);
+
+    /* Constant: every pair tied, Var = 0, so z = 0 and p = 1 by definition. */
+    const double flat[] = {3, 3, 3, 3, 3, 3};
+    assert_int_equal(rasleak_mk(flat, 6, &mk), 0);
+    assert_true(mk.s == 0.0 && mk.var == 0.0 && mk.z == 0.0 && mk.p == 1.0);
+
+    /* n = 2: S = 1, Var = 2*1*9/18 = 1, z = (1-1)/1 = 0, p = 1. */
+    const double two[] = {1, 2};
+    assert_int_equal(rasleak_mk(two, 2, &mk), 0);
+    assert_true(mk.s == 1.0 && mk.var == 1.0 && mk.z == 0.0 && mk.p == 1.0);
+}
+
+static void test_sen_hand(void **state)
+{
+    (void)state;
+    struct rasleak_sen sen;
+
+    /*
+     * x = 0..3, y = 0,1,3,7: slopes 1, 3/2, 7/3, 2, 3, 4; sorted
+     * 1, 1.5, 2, 7/3, 3, 4 (N = 6, even): median (2 + 7/3)/2 = 13/6.
+     * Intercept: median of y - 13/6 x = {0, -7/6, -4/3, 1/2} = (-7/6 + 0)/2.
+     * With mk_var = 0 the interval collapses onto the middle ranks:
+     * lo = round(6/2) - 1 = rank 2 (0-based) = 2, hi = round(6/2) = rank 3 = 7/3.
+     */
+    const double x[] = {0, 1, 2, 3}, y[] = {0, 1, 3, 7};
+    assert_int_equal(rasleak_sen(x, y, 4, 0.0, 0.95, &sen), 0);
+    close_to("slope", sen.slope, 13.0 / 6.0, 1e-15, 0);
+    close_to("intercept", sen.intercept, -7.0 / 12.0, 1e-14, 0);
+    assert_true(sen.lo == 2.0);
+    close_to("hi", sen.hi, 7.0 / 3.0, 1e-15, 0);
+
+    /* With the real Var(S) = 4*3*13/18 = 26/3: C = 1.96 sqrt(26/3) = 5.77,
+     * lo rank round(0.11) - 1 -> clamped 0 = 1, hi rank round(5.89) = 6 ->
+     * clamped 5 = 4. */
+    assert_int_equal(rasleak_sen(x, y, 4, 26.0 / 3.0, 0.95, &sen), 0);
+    assert_true(sen.lo == 1.0 && sen.hi == 4.0);
+
+    /* Odd N: x = 0,1,2, y = 0,1,3: slopes 1, 1.5, 2 -> median 1.5. */
+    assert_int_equal(rasleak_sen(x, y, 3, 0.0, 0.95, &sen), 0);
+    assert_true(sen.slope == 1.5);
+
+    /* k-th slope, both methods. */
+    const double want[] = {1, 1.5, 2};
+    for (int m = RASLEAK_SLOPE_AUTO; m <= RASLEAK_SLOPE_FAST; m++)
+        for (int k = 0; k < 3; k++) {
+            double v = NAN;
+            assert_int_equal(rasleak_slope_select_method(x, y, 3, k, m, &v), 0);
+            assert_true(v == want[k]);
+        }
+
+    /* n = 2: one slope; the interval is that slope too. */
+    assert_int_equal(rasleak_sen(x, y, 2, 1.0, 0.95, &sen), 0);
+    assert_true(sen.slope == 1.0 && sen.lo == 1.0 && sen.hi == 1.0);
+    assert_true(sen.intercept == 0.0);
+}
+
+static void test_ols_hand(void **state)
+{
+    (void)state;
+    struct rasleak_ols o;
+
+    /* y = 1 + 2x exactly: slope 2, intercept 1, se 0, R^2 = 1. */
+    const double x[] = {0, 1, 2, 3, 4}, y[] = {1, 3, 5, 7, 9};
+    assert_int_equal(rasleak_ols(x, y, 5, &o), 0);
+    assert_true(o.slope == 2.0 && o.intercept == 1.0 && o.slope_se == 0.0 && o.r2 == 1.0);
+
+    /*
+     * x = 0..3, y = 0,2,1,3: Sxx = 5, Sxy = 4, Syy = 5, slope 0.8,
+     * intercept 1.5 - 0.8*1.5 = 0.3; SSE = Syy - Sxy^2/Sxx = 1.8;
+     * se = sqrt(1.8/2/5) = sqrt(0.18); R^2 = 16/25.
+     */
+    const double y2[] = {0, 2, 1, 3};
+    assert_int_equal(rasleak_ols(x, y2, 4, &o), 0);
+    close_to("slope", o.slope, 0.8, 1e-15, 0);
+    close_to("intercept", o.intercept, 0.3, 1e-15, 0);
+    close_to("se", o.slope_se, sqrt(0.18), 1e-14, 0);
+    close_to("r2", o.r2, 0.64, 1e-15, 0);
+
+    /* Constant y: slope 0, R^2 defined as 0. */
+    const double c[] = {4, 4, 4, 4};
+    assert_int_equal(rasleak_ols(x, c, 4, &o), 0);
+    assert_true(o.slope == 0.0 && o.r2 == 0.0 && o.intercept == 4.0 && o.slope_se == 0.0);
+
+    /* n = 2: the line through both points, no standard error. */
+    assert_int_equal(rasleak_ols(x, y, 2, &o), 0);
+    assert_true(o.slope == 2.0 && o.r2 == 1.0 && isnan(o.slope_se));
+}
+
+static void test_normal(void **state)
+{
+    (void)state;
+    assert_true(rasleak_norm_cdf(0.0) == 0.5);
+    /* scipy.stats.norm.cdf / ppf */
+    close_to("cdf(1.96)", rasleak_norm_cdf(1.96), 0.9750021048517795, 1e-15, 0);
+    close_to("cdf(-8)", rasleak_norm_cdf(-8.0), 6.22096057427174e-16, 1e-12, 0);
+    close_to("ppf(.975)", rasleak_norm_ppf(0.975), 1.959963984540054, 1e-14, 0);
+    close_to("ppf(.025)", rasleak_norm_ppf(0.025), -1.959963984540054, 1e-14, 0);
+    close_to("ppf(1e-10)", rasleak_norm_ppf(1e-10), -6.361340902404056, 1e-13, 0);
+    close_to("ppf(.7)", rasleak_norm_ppf(0.7), 0.5244005127080407, 1e-14, 0);
+    assert_true(rasleak_norm_ppf(0.5) == 0.0);
+    assert_true(isinf(rasleak_norm_ppf(0.0)) && rasleak_norm_ppf(0.0) < 0);
+    assert_true(isinf(rasleak_norm_ppf(1.0)) && rasleak_norm_ppf(1.0) > 0);
+    assert_true(isnan(rasleak_norm_ppf(1.5)) && isnan(rasleak_norm_ppf(NAN)));
+    /*
+     * Round trip.  Above z = 5 a p near 1 no longer carries 1e-9 of its
+     * tail (p = 1 - 1e-9 holds the tail to 1e-7 only), so the upper side is
+     * checked with tails 2^-k, for which 1 - 2^-k is exact: there the
+     * quantile must be exactly antisymmetric and invert the CDF.
+     */
+    for (double z = -8.0; z <= 5.0; z += 0.125) {
+        double p = rasleak_norm_cdf(z);
+        close_to("ppf(cdf(z))", rasleak_norm_ppf(p), z, 1e-9, 1e-9);
+    }
+    for (int k = 2; k <= 50; k++) {
+        double t = ldexp(1.0, -k);
+        assert_true(rasleak_norm_ppf(1.0 - t) == -rasleak_norm_ppf(t));
+        close_to("cdf(ppf(2^-k))", rasleak_norm_cdf(rasleak_norm_ppf(t)), t, 1e-12, 0);
+    }
+}
+
+static void test_invalid(void **state)
+{
+    (void)state;
+    struct rasleak_mk mk;
+    struct rasleak_sen sen;
+    struct rasleak_ols o;
+    struct rasleak_mk_corrected mc;
+    double v;
+    const double x[] = {0, 1, 2, 3}, y[] = {1, 2, 3, 4};
+    const double dup[] = {0, 1, 1, 3}, down[] = {0, 2, 1, 3};
+    const double withnan[] = {1, NAN, 3, 4}, withinf[] = {1, INFINITY, 3, 4};
+
+    for (size_t n = 0; n < 2; n++) {
+        assert_int_equal(rasleak_mk(y, n, &mk), RASLEAK_EINVAL);
+        assert_int_equal(rasleak_sen(x, y, n, 1.0, 0.95, &sen), RASLEAK_EINVAL);
+        assert_int_equal(rasleak_ols(x, y, n, &o), RASLEAK_EINVAL);
+        assert_int_equal(rasleak_slope_select(x, y, n, 0, &v), RASLEAK_EINVAL);
+    }
+    assert_int_equal(rasleak_mk(NULL, 4, &mk), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_mk(withnan, 4, &mk), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_mk(withinf, 4, &mk), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_sen(x, withnan, 4, 1.0, 0.95, &sen), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_sen(withnan, y, 4, 1.0, 0.95, &sen), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_ols(x, withnan, 4, &o), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_slope_select(x, withnan, 4, 0, &v), RASLEAK_EINVAL);
+
+    /* x must strictly increase. */
+    assert_int_equal(rasleak_sen(dup, y, 4, 1.0, 0.95, &sen), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_sen(down, y, 4, 1.0, 0.95, &sen), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_ols(dup, y, 4, &o), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_slope_select(dup, y, 4, 0, &v), RASLEAK_EINVAL);
+
+    /* Bad ranks, levels, variances, methods. */
+    assert_int_equal(rasleak_slope_select(x, y, 4, 6, &v), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_slope_select(x, y, 4, -1, &v), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_slope_select(x, y, 4, 1.5, &v), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_slope_select_method(x, y, 4, 0, (enum rasleak_slope_method)7, &v),
+                     RASLEAK_EINVAL);
+    assert_int_equal(rasleak_sen(x, y, 4, 1.0, 1.0, &sen), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_sen(x, y, 4, 1.0, 0.0, &sen), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_sen(x, y, 4, -1.0, 0.95, &sen), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_sen(x, y, 4, NAN, 0.95, &sen), RASLEAK_EINVAL);
+
+    /* Corrections: mk must describe the same series. */
+    assert_int_equal(rasleak_mk(y, 4, &mk), 0);
+    assert_int_equal(rasleak_mk_hamed_rao(x, y, 3, &mk, 1.0, 0.05, 0, &mc), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_mk_hamed_rao(x, y, 4, &mk, 1.0, 0.0, 0, &mc), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_mk_hamed_rao(x, y, 4, &mk, NAN, 0.05, 0, &mc), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_mk_yue_wang(dup, y, 4, &mk, 1.0, &mc), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_mk_yue_wang(x, y, 4, NULL, 1.0, &mc), RASLEAK_EINVAL);
+}
+
+/* ------------------------------------------------------- scipy reference */
+
+static json_t *load_reference(void)
+{
+    json_error_t err;
+    json_t *doc = json_load_file(RASLEAK_FIXTURES "/stats/reference.json", 0, &err);
+    if (!doc)
+        fail_msg("cannot load reference.json: %s (line %d)", err.text, err.line);
+    return doc;
+}
+
+static double num(const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        fail_msg("reference.json: no '%s'", key);
+    return json_is_null(v) ? NAN : json_number_value(v);
+}
+
+static double *array(const json_t *obj, const char *key, size_t *n)
+{
+    json_t *a = json_object_get(obj, key);
+    assert_non_null(a);
+    *n = json_array_size(a);
+    double *v = malloc(*n * sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < *n; i++)
+        v[i] = json_number_value(json_array_get(a, i));
+    return v;
+}
+
+static void test_reference(void **state)
+{
+    (void)state;
+    json_t *doc = load_reference();
+    json_t *cases = json_object_get(doc, "cases");
+    assert_true(json_array_size(cases) >= 6);
+
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        size_t n, ny;
+        double *x = array(c, "x", &n), *y = array(c, "y", &ny);
+        assert_int_equal(n, ny);
+        char what[128];
+
+        /* Mann-Kendall: S is an exact integer, the rest from it. */
+        const json_t *rm = json_object_get(c, "mk");
+        struct rasleak_mk mk;
+        assert_int_equal(rasleak_mk(y, n, &mk), 0);
+        snprintf(what, sizeof what, "%s mk.s", name);
+        close_to(what, mk.s, num(rm, "s"), 0, 0);
+        snprintf(what, sizeof what, "%s mk.var", name);
+        close_to(what, mk.var, num(rm, "var"), 1e-12, 0);
+        snprintf(what, sizeof what, "%s mk.z", name);
+        close_to(what, mk.z, num(rm, "z"), 1e-9, 0);
+        snprintf(what, sizeof what, "%s mk.p", name);
+        close_to(what, mk.p, num(rm, "p"), 1e-9, 1e-300);
+
+        /* scipy's tau-b = S / sqrt(N (N - T_y)) (x has no ties). */
+        double tau = num(rm, "kendall_tau");
+        if (!isnan(tau)) {
+            double np_ = (double)n * (double)(n - 1) / 2.0, ty = 0.0;
+            for (size_t a = 0; a < n; a++)
+                for (size_t b = a + 1; b < n; b++)
+                    ty += y[a] == y[b];
+            snprintf(what, sizeof what, "%s tau_b", name);
+            close_to(what, mk.s / sqrt(np_ * (np_ - ty)), tau, 1e-9, 0);
+        }
+
+        /* Theil-Sen against scipy.stats.theilslopes, both methods. */
+        const json_t *rt = json_object_get(c, "theilsen");
+        struct rasleak_sen sen;
+        assert_int_equal(rasleak_sen(x, y, n, mk.var, 0.95, &sen), 0);
+        snprintf(what, sizeof what, "%s sen.slope", name);
+        close_to(what, sen.slope, num(rt, "slope"), 1e-12, 1e-300);
+        snprintf(what, sizeof what, "%s sen.intercept", name);
+        close_to(what, sen.intercept, num(rt, "intercept"), 1e-12, 1e-12);
+        snprintf(what, sizeof what, "%s sen.lo", name);
+        close_to(what, sen.lo, num(rt, "low"), 1e-12, 1e-300);
+        snprintf(what, sizeof what, "%s sen.hi", name);
+        close_to(what, sen.hi, num(rt, "high"), 1e-12, 1e-300);
+
+        /* Least squares against scipy.stats.linregress. */
+        const json_t *rl = json_object_get(c, "linregress");
+        struct rasleak_ols o;
+        assert_int_equal(rasleak_ols(x, y, n, &o), 0);
+        snprintf(what, sizeof what, "%s ols.slope", name);
+        close_to(what, o.slope, num(rl, "slope"), 1e-9, 1e-15);
+        snprintf(what, sizeof what, "%s ols.intercept", name);
+        close_to(what, o.intercept, num(rl, "intercept"), 1e-9, 1e-12);
+        /* (1 - r^2) there, residuals here: equal to rounding, not bits */
+        snprintf(what, sizeof what, "%s ols.se", name);
+        close_to(what, o.slope_se, num(rl, "stderr"), 1e-7, 1e-15);
+        snprintf(what, sizeof what, "%s ols.r2", name);
+        close_to(what, o.r2, num(rl, "r2"), 1e-9, 1e-15);
+
+        /* Serial-correlation corrections, detrended with scipy's slope. */
+        const json_t *rh = json_object_get(c, "hamed_rao");
+        struct rasleak_mk_corrected mc;
+        double ref_slope = num(rt, "slope");
+        assert_int_equal(rasleak_mk_hamed_rao(x, y, n, &mk, ref_slope, num(rh, "alpha"), 0, &mc),
+                         0);
+        assert_string_equal(mc.method, "hamed-rao");
+        snprintf(what, sizeof what, "%s hamed_rao.ratio", name);
+        close_to(what, mc.ratio, num(rh, "ratio"), 1e-9, 0);
+        snprintf(what, sizeof what, "%s hamed_rao.z", name);
+        close_to(what, mc.z, num(rh, "z"), 1e-9, 0);
+        snprintf(what, sizeof what, "%s hamed_rao.p", name);
+        close_to(what, mc.p, num(rh, "p"), 1e-8, 1e-300);
+        assert_int_equal(mc.lags_used, (size_t)num(rh, "lags_used"));
+        close_to(what, mc.n_eff * mc.ratio, (double)n, 1e-12, 0);
+        /* the default lag bound is the one the script used */
+        struct rasleak_mk_corrected mc2;
+        assert_int_equal(rasleak_mk_hamed_rao(x, y, n, &mk, ref_slope, 0.05,
+                                              (size_t)num(rh, "max_lag"), &mc2), 0);
+        assert_true(mc2.ratio == mc.ratio);
+
+        const json_t *ry = json_object_get(c, "yue_wang");
+        assert_int_equal(rasleak_mk_yue_wang(x, y, n, &mk, ref_slope, &mc), 0);
+        assert_string_equal(mc.method, "yue-wang");
+        snprintf(what, sizeof what, "%s yue_wang.ratio", name);
+        close_to(what, mc.ratio, num(ry, "ratio"), 1e-9, 0);
+        snprintf(what, sizeof what, "%s yue_wang.p", name);
+        close_to(what, mc.p, num(ry, "p"), 1e-8, 1e-300);
+
+        free(x);
+        free(y);
+    }
+    json_decref(doc);
+}
+
+/* The positive AR(1) case must inflate the variance, white noise hardly. */
+static void test_corrections_direction(void **state)
+{
+    (void)state;
+    json_t *doc = load_reference();
+    size_t i;
+    json_t *c;
+    int seen = 0;
+    json_array_foreach(json_object_get(doc, "cases"), i, c) {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        if (strcmp(name, "ar1_noise_800") != 0)
+            continue;
+        size_t n, ny;
+        double *x = array(c, "x", &n), *y = array(c, "y", &ny);
+        struct rasleak_mk mk;
+        struct rasleak_sen sen;
+        struct rasleak_mk_corrected hr, yw;
+        assert_int_equal(rasleak_mk(y, n, &mk), 0);
+        assert_int_equal(rasleak_sen(x, y, n, mk.var, 0.95, &sen), 0);
+        assert_int_equal(rasleak_mk_hamed_rao(x, y, n, &mk, sen.slope, 0.05, 0, &hr), 0);
+        assert_int_equal(rasleak_mk_yue_wang(x, y, n, &mk, sen.slope, &yw), 0);
+        /* rho = 0.7: n/n* ~ (1 + 0.7)/(1 - 0.7) = 5.7 for AR(1) */
+        assert_true(hr.ratio > 3.0 && yw.ratio > 3.0);
+        assert_true(hr.p > mk.p && yw.p > mk.p);
+        assert_true(hr.var_corrected > mk.var);
+        free(x);
+        free(y);
+        seen = 1;
+    }
+    assert_true(seen);
+    json_decref(doc);
+}
+
+/* ------------------------------------------------ fast versus direct */
+
+static uint64_t rng_state;
+
+static double unit(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    z ^= z >> 31;
+    return ((double)(z >> 11) + 0.5) * 0x1p-53;
+}
+
+/* Series kinds that stress different parts: noise, ties, steps, scale. */
+static void make_series(int kind, size_t n, double *x, double *y)
+{
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i;
+        x[i] = t;
+        switch (kind) {
+        case 0: /* linear trend + noise */
+            y[i] = 0.3 * t + 10.0 * unit();
+            break;
+        case 1: /* three steps: most slopes exactly 0 */
+            y[i] = (double)(i > n / 3) + (double)(i > 2 * n / 3);
+            break;
+        case 2: /* constant: every slope 0 */
+            y[i] = 7.0;
+            break;
+        case 3: /* small integers with a slow trend: many equal slopes like 1/50 */
+            y[i] = floor(5.0 * unit()) + (double)(i / 50);
+            break;
+        case 4: /* memory-sized values, irregular x */
+            x[i] = 0.37 * t + (i > n / 2 ? 5.0 : 0.0);
+            y[i] = 1e9 + 1000.0 * unit() + 3.0 * t;
+            break;
+        default: /* decreasing integer staircase with jitter */
+            y[i] = -(double)(i / 7) + (double)(unit() < 0.5);
+            break;
+        }
+    }
+}
+
+static void test_fast_equals_direct(void **state)
+{
+    (void)state;
+    rng_state = 12345;
+    /* sizes around the direct/fast switch, then up to ~3000 */
+    const size_t sizes[] = {2, 3, 5, 17, 64, 65, 100, 257, 600, 1500, 3000};
+    int checked = 0;
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        for (int kind = 0; kind < 6; kind++) {
+            if (n >= 1500 && kind % 2)
+                continue;  /* keep the test quick under the sanitizers */
+            double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+            assert_non_null(x);
+            assert_non_null(y);
+            make_series(kind, n, x, y);
+            double np_ = (double)n * (double)(n - 1) / 2.0;
+            double ks[] = {0, floor((np_ - 1) / 2), floor(np_ / 2), np_ - 1,
+                           floor(unit() * np_), floor(0.025 * np_)};
+            for (size_t q = 0; q < sizeof ks / sizeof *ks; q++) {
+                double a = NAN, b = NAN;
+                assert_int_equal(rasleak_slope_select_method(x, y, n, ks[q],
+                                                             RASLEAK_SLOPE_DIRECT, &a), 0);
+                assert_int_equal(rasleak_slope_select_method(x, y, n, ks[q],
+                                                             RASLEAK_SLOPE_FAST, &b), 0);
+                if (a != b)
+                    fail_msg("n=%zu kind=%d k=%.0f: direct %.17g fast %.17g", n, kind, ks[q],
+                             a, b);
+                checked++;
+            }
+            free(x);
+            free(y);
+        }
+    }
+    assert_true(checked > 300);
+}
+
+/* rasleak_sen (fast for n > 64) against the direct order statistics. */
+static void test_sen_against_direct(void **state)
+{
+    (void)state;
+    rng_state = 777;
+    for (int kind = 0; kind < 6; kind++) {
+        size_t n = 1201;  /* N = 720600, even: the median is a mean of two */
+        double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+        assert_non_null(x);
+        assert_non_null(y);
+        make_series(kind, n, x, y);
+        struct rasleak_mk mk;
+        struct rasleak_sen sen;
+        assert_int_equal(rasleak_mk(y, n, &mk), 0);
+        assert_int_equal(rasleak_sen(x, y, n, mk.var, 0.95, &sen), 0);
+
+        double np_ = (double)n * (double)(n - 1) / 2.0, a, b, lo, hi;
+        assert_int_equal(rasleak_slope_select_method(x, y, n, np_ / 2 - 1,
+                                                     RASLEAK_SLOPE_DIRECT, &a), 0);
+        assert_int_equal(rasleak_slope_select_method(x, y, n, np_ / 2,
+                                                     RASLEAK_SLOPE_DIRECT, &b), 0);
+        assert_true(sen.slope == (a + b) / 2.0);
+        double c = rasleak_norm_ppf(0.975) * sqrt(mk.var);
+        double rl = fmax(nearbyint((np_ - c) / 2.0) - 1.0, 0.0);
+        double ru = fmin(nearbyint((np_ + c) / 2.0), np_ - 1.0);
+        assert_int_equal(rasleak_slope_select_method(x, y, n, rl, RASLEAK_SLOPE_DIRECT, &lo), 0);
+        assert_int_equal(rasleak_slope_select_method(x, y, n, ru, RASLEAK_SLOPE_DIRECT, &hi), 0);
+        assert_true(sen.lo == lo);
+        assert_true(sen.hi == hi);
+        assert_true(sen.lo <= sen.slope && sen.slope <= sen.hi);
+        free(x);
+        free(y);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mk_hand),
+        cmocka_unit_test(test_sen_hand),
+        cmocka_unit_test(test_ols_hand),
+        cmocka_unit_test(test_normal),
+        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_reference),
+        cmocka_unit_test(test_corrections_direction),
+        cmocka_unit_test(test_fast_equals_direct),
+        cmocka_unit_test(test_sen_against_direct),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
