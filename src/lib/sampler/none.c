@@ -1,0 +1,113 @@
+/*
+ * sampler/none.c - the sampler for systems without a real one.
+ *
+ * rasleak still runs there: the loop, the backends' own metrics and the
+ * analysis work, and the built-in metrics are NAN ("not available"), which
+ * the trend writer leaves out.  Reporting 0 instead would look like a flat,
+ * leak-free series.  Other processes cannot be watched at all, so opening
+ * one fails with RASLEAK_ENOTSUP rather than yielding an empty trend.
+ * Only POSIX is assumed (Windows has win.c).
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "rasleak/sampler.h"
+
+struct rasleak_proc {
+    long pid;
+};
+
+int rasleak_proc_open_self(struct rasleak_proc **out, struct rasleak_error *err)
+{
+    struct rasleak_proc *p;
+
+    if (out == NULL)
+        return rasleak_error_set(err, RASLEAK_EINVAL, 0, "no output pointer");
+    p = malloc(sizeof *p);
+    *out = p;
+    if (p == NULL)
+        return rasleak_error_set(err, RASLEAK_ENOMEM, 0, "out of memory");
+    p->pid = (long)getpid();
+    return 0;
+}
+
+int rasleak_proc_open_pid(struct rasleak_proc **out, long pid,
+                          struct rasleak_error *err)
+{
+    if (out != NULL)
+        *out = NULL;
+    return rasleak_error_set(err, RASLEAK_ENOTSUP, 0,
+                             "cannot watch process %ld: this build of rasleak "
+                             "has no sampler for this operating system", pid);
+}
+
+int rasleak_proc_sample(struct rasleak_proc *p, struct rasleak_sample *out,
+                        struct rasleak_error *err)
+{
+    if (p == NULL || out == NULL)
+        return rasleak_error_set(err, RASLEAK_EINVAL, 0, "no process or sample");
+    for (int m = 0; m < RASLEAK_METRIC_COUNT; m++)
+        out->values[m] = NAN;
+    return 0;
+}
+
+long rasleak_proc_pid(const struct rasleak_proc *p)
+{
+    return p ? p->pid : -1;
+}
+
+const char *rasleak_proc_name(const struct rasleak_proc *p)
+{
+    return p ? "?" : NULL;
+}
+
+/* The limits are POSIX, so they are known even where the counters are not. */
+static double limit_value(int resource)
+{
+    struct rlimit rl;
+
+    if (getrlimit(resource, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return NAN;
+    return (double)rl.rlim_cur;
+}
+
+void rasleak_proc_limits(const struct rasleak_proc *p, struct rasleak_limits *out)
+{
+    out->handles = p ? limit_value(RLIMIT_NOFILE) : NAN;
+    out->vm_bytes = p ? limit_value(RLIMIT_AS) : NAN;
+    out->memory_bytes = NAN;
+}
+
+void rasleak_proc_close(struct rasleak_proc *p)
+{
+    free(p);
+}
+
+void rasleak_host_info(struct rasleak_host *out)
+{
+    struct utsname u;
+
+    memset(out, 0, sizeof *out);
+    if (uname(&u) == 0) {
+        snprintf(out->os, sizeof out->os, "%.31s", u.sysname);
+        for (char *c = out->os; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        snprintf(out->os_release, sizeof out->os_release, "%s", u.release);
+    } else {
+        snprintf(out->os, sizeof out->os, "unknown");
+    }
+    if (gethostname(out->hostname, sizeof out->hostname - 1) != 0)
+        out->hostname[0] = '\0';
+#ifdef _SC_NPROCESSORS_ONLN
+    {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        out->cpus = n > 0 ? (int)n : 0;
+    }
+#endif
+}
