@@ -133,6 +133,25 @@ static json_t *stdout_json(void)
     return j;
 }
 
+/* Whether the binary runs under a tool (valgrind) that replaces malloc. */
+static int wrapped(void)
+{
+    const char *w = getenv("RASLEAK_TEST_WRAPPER");
+    return w && *w;
+}
+
+static json_t *find_series(json_t *analysis, const char *target, const char *metric)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(analysis, "series"), i, s) {
+        if (strcmp(json_string_value(json_object_get(s, "target")), target) == 0 &&
+            strcmp(json_string_value(json_object_get(s, "metric")), metric) == 0)
+            return s;
+    }
+    return NULL;
+}
+
 static json_t *series(json_t *analysis, const char *target, const char *metric)
 {
     size_t i;
@@ -246,10 +265,15 @@ static void test_memory_leak_flagged(void **state)
     assert_int_equal(RUN("run", "-O", "leak_bytes=4096", "-n", "1000", "-o", trend, "--json",
                          "-q"), 1);
     json_t *a = stdout_json();
-    json_t *heap = series(a, "self", "heap_bytes");
-    assert_string_equal(verdict_of(heap), "leak");
-    double slope = json_number_value(json_object_get(heap, "slope_per_iter"));
-    assert_true(slope >= 4096 && slope < 4096 * 1.1);
+    if (wrapped()) {
+        /* valgrind's malloc keeps no glibc books: not available, not 0 */
+        assert_null(find_series(a, "self", "heap_bytes"));
+    } else {
+        json_t *heap = series(a, "self", "heap_bytes");
+        assert_string_equal(verdict_of(heap), "leak");
+        double slope = json_number_value(json_object_get(heap, "slope_per_iter"));
+        assert_true(slope >= 4096 && slope < 4096 * 1.1);
+    }
     assert_string_equal(verdict_of(series(a, "self", "rss_bytes")), "leak");
     assert_string_equal(verdict_of(series(a, "self", "handles")), "no_leak");
     json_decref(a);
@@ -399,7 +423,11 @@ static void test_sigint_finishes_cleanly(void **state)
     (void)state;
     pid_t pid = start((const char *const[]){"run", "-O", "latency_ms=2", "-n", "100000", "-o",
                                             trend, "-q", NULL}, NULL);
-    struct timespec ts = {0, 400 * 1000000L};
+    /* Interrupt once the run is under way (a tool may slow its start). */
+    struct timespec ts = {0, 20 * 1000000L};
+    struct stat st;
+    for (int i = 0; i < 1000 && !(stat(trend, &st) == 0 && st.st_size > 2000); i++)
+        nanosleep(&ts, NULL);
     nanosleep(&ts, NULL);
     kill(pid, SIGINT);
     int rc = wait_exit(pid);
