@@ -41,7 +41,18 @@ static int analyze(const char *file, const char *out, const char *err)
         dup2(e, 2);
         if (chdir(RASLEAK_FIXTURES "/trend") != 0)
             _exit(126);
-        execl(RASLEAK_BIN, RASLEAK_BIN, "analyze", file, (char *)NULL);
+        /* RASLEAK_TEST_WRAPPER (e.g. valgrind) runs the binary under a tool. */
+        char *argv[40];
+        int n = 0;
+        char *w = getenv("RASLEAK_TEST_WRAPPER");
+        if (w && *w)
+            for (char *tok = strtok(strdup(w), " "); tok && n < 32; tok = strtok(NULL, " "))
+                argv[n++] = tok;
+        argv[n++] = RASLEAK_BIN;
+        argv[n++] = "analyze";
+        argv[n++] = (char *)file;
+        argv[n] = NULL;
+        execvp(argv[0], argv);
         _exit(127);
     }
     int st;
