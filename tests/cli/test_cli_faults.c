@@ -1,0 +1,268 @@
+/*
+ * CLI fault tests: signals at random moments, a second signal during the
+ * wind-down, output that cannot be written, --duration, and rasleak judged
+ * by itself over a long clean run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+static char dir[64], trend[128], out_path[128], err_path[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/rasleak-faults-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    chmod(dir, 0755);
+    snprintf(trend, sizeof trend, "%s/trend.jsonl", dir);
+    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
+    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'; rm -rf '%s'", dir, dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int wrapped(void)
+{
+    const char *w = getenv("RASLEAK_TEST_WRAPPER");
+    return w && *w;
+}
+
+/* Start rasleak; `uid` >= 0 drops to that user first. */
+static pid_t start_as(long uid, const char *const *args)
+{
+    const char *argv[64];
+    size_t n = 0;
+    char *w = wrapped() ? strdup(getenv("RASLEAK_TEST_WRAPPER")) : NULL;
+    if (w)
+        for (char *tok = strtok(w, " "); tok && n < 32; tok = strtok(NULL, " "))
+            argv[n++] = tok;
+    argv[n++] = RASLEAK_BIN;
+    for (size_t i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        dup2(o, 1);
+        dup2(e, 2);
+        if (chdir(dir) != 0)
+            _exit(126);
+        if (uid >= 0 && (setgid((gid_t)uid) != 0 || setuid((uid_t)uid) != 0))
+            _exit(125);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    free(w);
+    return pid;
+}
+
+#define START(...) start_as(-1, (const char *const[]){__VA_ARGS__, NULL})
+
+static int wait_exit(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+static char *slurp(const char *p)
+{
+    FILE *fp = fopen(p, "rb");
+    if (!fp)
+        return strdup("");
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    size_t got = fread(b, 1, (size_t)n, fp);
+    b[got] = '\0';
+    fclose(fp);
+    return b;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* The last record of a JSON Lines file, parsed. */
+static json_t *last_record(const char *p)
+{
+    char *s = slurp(p);
+    size_t n = strlen(s);
+    while (n && s[n - 1] == '\n')
+        s[--n] = '\0';
+    char *last = strrchr(s, '\n');
+    json_t *j = json_loads(last ? last + 1 : s, 0, NULL);
+    free(s);
+    return j;
+}
+
+/* `rasleak analyze FILE` exit code (not under the wrapper: it is quick). */
+static int analyze_exit(const char *file)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' analyze '%s' >/dev/null 2>'%s/analyze.err'", RASLEAK_BIN,
+             file, dir);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_signal_at_random_moments(void **state)
+{
+    (void)state;
+    unsigned seed = (unsigned)time(NULL);
+    int rounds = wrapped() ? 6 : 30, interrupted = 0;
+    for (int r = 0; r < rounds; r++) {
+        int sig = rand_r(&seed) % 2 ? SIGINT : SIGTERM;
+        long delay = rand_r(&seed) % (wrapped() ? 1500 : 250);
+        unlink(trend);
+        pid_t pid = START("run", "-n", "100000000", "-O", "latency_ms=0.2", "-o", trend, "-q");
+        sleep_ms(delay);
+        kill(pid, sig);
+        int rc = wait_exit(pid);
+        struct stat st;
+        if (rc == 128 + sig && stat(trend, &st) != 0)
+            continue;   /* the signal came before the run began: nothing to lose */
+        if (rc != 0)
+            fail_msg("round %d: %s after %ld ms: exit %d\n%s", r, strsignal(sig), delay, rc,
+                     slurp(err_path));
+        json_t *s = last_record(trend);
+        assert_non_null(s);
+        assert_string_equal(json_string_value(json_object_get(s, "type")), "summary");
+        assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "interrupted");
+        assert_int_equal(json_integer_value(json_object_get(s, "connections_left_open")), 0);
+        json_decref(s);
+        assert_int_equal(analyze_exit(trend), 0);
+        char ae[200];
+        snprintf(ae, sizeof ae, "%s/analyze.err", dir);
+        char *e = slurp(ae);
+        assert_null(strstr(e, "was cut short"));   /* a whole file, summary and all */
+        free(e);
+        interrupted++;
+    }
+    assert_true(interrupted >= rounds / 2);
+}
+
+static void test_second_signal_exits_at_once(void **state)
+{
+    (void)state;
+    /* Each dial takes 3 s: the first SIGINT waits for it to finish, the
+     * second one does not. */
+    pid_t pid = START("run", "-n", "1000", "-O", "latency_ms=3000", "-o", trend, "-q");
+    struct stat st;
+    for (int i = 0; i < 500 && !(stat(trend, &st) == 0 && st.st_size > 100); i++)
+        sleep_ms(20);
+    sleep_ms(100);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    kill(pid, SIGINT);
+    sleep_ms(50);
+    kill(pid, SIGINT);
+    int rc = wait_exit(pid);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_int_equal(rc, 128 + SIGINT);
+    assert_true(took < 1.5);   /* did not wait for the dial's 2.8 s left */
+    /* What was flushed is still a readable trend file. */
+    assert_int_equal(analyze_exit(trend), 0);
+}
+
+static void test_read_only_directory_exits_4(void **state)
+{
+    (void)state;
+    char ro[160], target[200];
+    snprintf(ro, sizeof ro, "%s/ro", dir);
+    assert_int_equal(mkdir(ro, 0555), 0);
+    snprintf(target, sizeof target, "%s/trend.jsonl", ro);
+    /* root writes anywhere: run as nobody when we are root */
+    long uid = geteuid() == 0 ? 65534 : -1;
+    int rc = wait_exit(start_as(uid, (const char *const[]){"run", "-n", "10", "-o", target,
+                                                            "-q", NULL}));
+    assert_int_equal(rc, 4);
+    char *e = slurp(err_path), *o = slurp(out_path);
+    assert_non_null(strstr(e, "cannot create"));
+    assert_non_null(strstr(e, "Permission denied"));
+    assert_string_equal(o, "");
+    free(e);
+    free(o);
+}
+
+static void test_duration(void **state)
+{
+    (void)state;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = wait_exit(START("run", "-n", "100000000", "--duration", "0.5", "-O",
+                             "latency_ms=1", "-o", trend, "-q", "--no-analyze"));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(rc, 0);
+    json_t *s = last_record(trend);
+    assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "duration");
+    double d = json_number_value(json_object_get(s, "duration_s"));
+    json_int_t done = json_integer_value(json_object_get(s, "iterations_done"));
+    assert_true(d >= 0.5 && d < 1.5);
+    assert_true(done >= 50 && done <= 500);   /* about 1 ms an iteration */
+    json_decref(s);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(took < 5);
+}
+
+static void test_rasleak_judged_by_itself(void **state)
+{
+    (void)state;
+    /* A long clean run: rasleak's own process must not grow at all. */
+    const char *n = wrapped() ? "20000" : "300000";
+    int rc = wait_exit(START("run", "-n", n, "-o", trend, "-q", "--json"));
+    assert_int_equal(rc, 0);
+    json_error_t je;
+    json_t *a = json_load_file(out_path, 0, &je);
+    assert_non_null(a);
+    size_t i, seen = 0;
+    json_t *s;
+    json_array_foreach(json_object_get(a, "series"), i, s) {
+        if (strcmp(json_string_value(json_object_get(s, "target")), "self") != 0)
+            continue;
+        seen++;
+        const char *m = json_string_value(json_object_get(s, "metric"));
+        if (strcmp(json_string_value(json_object_get(s, "verdict")), "no_leak") != 0)
+            fail_msg("self %s: %s", m, json_string_value(json_object_get(s, "reason")));
+        assert_true(json_number_value(json_object_get(s, "slope_per_iter")) == 0);
+    }
+    assert_true(seen >= 5);
+    json_decref(a);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_signal_at_random_moments), T(test_second_signal_exits_at_once),
+        T(test_read_only_directory_exits_4), T(test_duration), T(test_rasleak_judged_by_itself),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
