@@ -21,6 +21,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "cli_util.h"
+
 static char dir[64];
 static char out_path[128], err_path[128], trend[128];
 
@@ -45,78 +47,23 @@ static int teardown(void **state)
 
 struct limits { long nofile; };
 
-/* Start rasleak with `args` (NULL-terminated); stdout/stderr to files. */
 static pid_t start(const char *const *args, const struct limits *lim)
 {
-    const char *argv[64];
-    size_t n = 0;
-    char *wrapper = getenv("RASLEAK_TEST_WRAPPER");
-    char *wcopy = wrapper && *wrapper ? strdup(wrapper) : NULL;
-    if (wcopy)
-        for (char *tok = strtok(wcopy, " "); tok && n < 32; tok = strtok(NULL, " "))
-            argv[n++] = tok;
-    argv[n++] = RASLEAK_BIN;
-    for (size_t i = 0; args[i] && n < 63; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(o, 1);
-        dup2(e, 2);
-        close(o);
-        close(e);
-        if (chdir(dir) != 0)
-            _exit(126);
-        if (lim && lim->nofile) {
-            struct rlimit rl;
-            getrlimit(RLIMIT_NOFILE, &rl);
-            rl.rlim_cur = (rlim_t)lim->nofile;
-            setrlimit(RLIMIT_NOFILE, &rl);
-        }
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    free(wcopy);
-    return pid;
+    struct cli_proc p = {dir, out_path, err_path, lim ? lim->nofile : 0, -1};
+    return cli_start(&p, RASLEAK_BIN, args);
 }
 
-static int wait_exit(pid_t pid)
-{
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFSIGNALED(st))
-        return 128 + WTERMSIG(st);
-    return WEXITSTATUS(st);
-}
 
 static int run_lim(const struct limits *lim, const char *const *args)
 {
-    return wait_exit(start(args, lim));
+    return cli_wait(start(args, lim));
 }
 
 #define RUN(...) run_lim(NULL, (const char *const[]){__VA_ARGS__, NULL})
 
-static char *slurp(const char *p)
-{
-    FILE *fp = fopen(p, "rb");
-    if (!fp)
-        return strdup("");
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = fread(b, 1, (size_t)n, fp);
-    b[got] = '\0';
-    fclose(fp);
-    return b;
-}
-
 static void expect_in(const char *p, const char *needle)
 {
-    char *s = slurp(p);
+    char *s = cli_slurp(p);
     if (!strstr(s, needle))
         fail_msg("'%s' not in %s:\n%s", needle, p, s);
     free(s);
@@ -127,17 +74,10 @@ static json_t *stdout_json(void)
     json_error_t e;
     json_t *j = json_load_file(out_path, 0, &e);
     if (!j) {
-        char *s = slurp(out_path);
+        char *s = cli_slurp(out_path);
         fail_msg("stdout is not JSON (%s): %s", e.text, s);
     }
     return j;
-}
-
-/* Whether the binary runs under a tool (valgrind) that replaces malloc. */
-static int wrapped(void)
-{
-    const char *w = getenv("RASLEAK_TEST_WRAPPER");
-    return w && *w;
 }
 
 static json_t *find_series(json_t *analysis, const char *target, const char *metric)
@@ -173,13 +113,7 @@ static const char *verdict_of(json_t *s)
 /* The summary record of a JSON Lines trend file (the last line). */
 static json_t *summary_of(const char *p)
 {
-    char *s = slurp(p);
-    size_t n = strlen(s);
-    while (n && s[n - 1] == '\n')
-        s[--n] = '\0';
-    char *last = strrchr(s, '\n');
-    json_t *j = json_loads(last ? last + 1 : s, 0, NULL);
-    free(s);
+    json_t *j = cli_last_record(p);
     assert_non_null(j);
     assert_string_equal(json_string_value(json_object_get(j, "type")), "summary");
     return j;
@@ -265,7 +199,7 @@ static void test_memory_leak_flagged(void **state)
     assert_int_equal(RUN("run", "-O", "leak_bytes=4096", "-n", "1000", "-o", trend, "--json",
                          "-q"), 1);
     json_t *a = stdout_json();
-    if (wrapped()) {
+    if (cli_wrapped()) {
         /* valgrind's malloc keeps no glibc books: not available, not 0 */
         assert_null(find_series(a, "self", "heap_bytes"));
     } else {
@@ -290,7 +224,7 @@ static void test_fail_after_records_failures(void **state)
     json_decref(s);
     expect_in(out_path, "dial failed 10 times, first at iteration 100: dial refused");
     expect_in(out_path, "stopped: max_failures");
-    char *t = slurp(trend);
+    char *t = cli_slurp(trend);
     assert_non_null(strstr(t, "\"kind\":\"dial_failed\""));
     free(t);
 }
@@ -374,7 +308,7 @@ static void test_malformed_file_exits_3(void **state)
     char want[200];
     snprintf(want, sizeof want, "%s:3: metric 'handles' of target 'self' must be a number", trend);
     expect_in(err_path, want);
-    char *o = slurp(out_path);
+    char *o = cli_slurp(out_path);
     assert_string_equal(o, "");    /* nothing a script could take for a result */
     free(o);
     assert_int_equal(RUN("analyze", "nonexistent.jsonl"), 3);
@@ -398,7 +332,7 @@ static void test_unwritable_output_exits_4(void **state)
     (void)state;
     assert_int_equal(RUN("run", "-n", "2000", "-o", "/dev/full", "--force", "-q"), 4);
     expect_in(err_path, "cannot write '/dev/full'");
-    char *o = slurp(out_path);
+    char *o = cli_slurp(out_path);
     assert_string_equal(o, "");
     free(o);
     assert_int_equal(RUN("run", "-n", "20", "-o", dir, "-q"), 4);
@@ -430,7 +364,7 @@ static void test_sigint_finishes_cleanly(void **state)
         nanosleep(&ts, NULL);
     nanosleep(&ts, NULL);
     kill(pid, SIGINT);
-    int rc = wait_exit(pid);
+    int rc = cli_wait(pid);
     assert_int_equal(rc, 0);      /* analyzed what it had: clean */
     json_t *s = summary_of(trend);
     assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "interrupted");

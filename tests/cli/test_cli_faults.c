@@ -20,6 +20,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "cli_util.h"
+
 static char dir[64], trend[128], out_path[128], err_path[128];
 
 static int setup(void **state)
@@ -42,85 +44,14 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static int wrapped(void)
-{
-    const char *w = getenv("RASLEAK_TEST_WRAPPER");
-    return w && *w;
-}
-
 /* Start rasleak; `uid` >= 0 drops to that user first. */
 static pid_t start_as(long uid, const char *const *args)
 {
-    const char *argv[64];
-    size_t n = 0;
-    char *w = wrapped() ? strdup(getenv("RASLEAK_TEST_WRAPPER")) : NULL;
-    if (w)
-        for (char *tok = strtok(w, " "); tok && n < 32; tok = strtok(NULL, " "))
-            argv[n++] = tok;
-    argv[n++] = RASLEAK_BIN;
-    for (size_t i = 0; args[i] && n < 63; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        dup2(o, 1);
-        dup2(e, 2);
-        if (chdir(dir) != 0)
-            _exit(126);
-        if (uid >= 0 && (setgid((gid_t)uid) != 0 || setuid((uid_t)uid) != 0))
-            _exit(125);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    free(w);
-    return pid;
+    struct cli_proc p = {dir, out_path, err_path, 0, uid};
+    return cli_start(&p, RASLEAK_BIN, args);
 }
 
 #define START(...) start_as(-1, (const char *const[]){__VA_ARGS__, NULL})
-
-static int wait_exit(pid_t pid)
-{
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-}
-
-static char *slurp(const char *p)
-{
-    FILE *fp = fopen(p, "rb");
-    if (!fp)
-        return strdup("");
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = fread(b, 1, (size_t)n, fp);
-    b[got] = '\0';
-    fclose(fp);
-    return b;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* The last record of a JSON Lines file, parsed. */
-static json_t *last_record(const char *p)
-{
-    char *s = slurp(p);
-    size_t n = strlen(s);
-    while (n && s[n - 1] == '\n')
-        s[--n] = '\0';
-    char *last = strrchr(s, '\n');
-    json_t *j = json_loads(last ? last + 1 : s, 0, NULL);
-    free(s);
-    return j;
-}
 
 /* `rasleak analyze FILE` exit code (not under the wrapper: it is quick). */
 static int analyze_exit(const char *file)
@@ -136,22 +67,22 @@ static void test_signal_at_random_moments(void **state)
 {
     (void)state;
     unsigned seed = (unsigned)time(NULL);
-    int rounds = wrapped() ? 6 : 30, interrupted = 0;
+    int rounds = cli_wrapped() ? 6 : 30, interrupted = 0;
     for (int r = 0; r < rounds; r++) {
         int sig = rand_r(&seed) % 2 ? SIGINT : SIGTERM;
-        long delay = rand_r(&seed) % (wrapped() ? 1500 : 250);
+        long delay = rand_r(&seed) % (cli_wrapped() ? 1500 : 250);
         unlink(trend);
         pid_t pid = START("run", "-n", "100000000", "-O", "latency_ms=0.2", "-o", trend, "-q");
-        sleep_ms(delay);
+        cli_sleep_ms(delay);
         kill(pid, sig);
-        int rc = wait_exit(pid);
+        int rc = cli_wait(pid);
         struct stat st;
         if (rc == 128 + sig && stat(trend, &st) != 0)
             continue;   /* the signal came before the run began: nothing to lose */
         if (rc != 0)
             fail_msg("round %d: %s after %ld ms: exit %d\n%s", r, strsignal(sig), delay, rc,
-                     slurp(err_path));
-        json_t *s = last_record(trend);
+                     cli_slurp(err_path));
+        json_t *s = cli_last_record(trend);
         assert_non_null(s);
         assert_string_equal(json_string_value(json_object_get(s, "type")), "summary");
         assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "interrupted");
@@ -160,7 +91,7 @@ static void test_signal_at_random_moments(void **state)
         assert_int_equal(analyze_exit(trend), 0);
         char ae[200];
         snprintf(ae, sizeof ae, "%s/analyze.err", dir);
-        char *e = slurp(ae);
+        char *e = cli_slurp(ae);
         assert_null(strstr(e, "was cut short"));   /* a whole file, summary and all */
         free(e);
         interrupted++;
@@ -176,14 +107,14 @@ static void test_second_signal_exits_at_once(void **state)
     pid_t pid = START("run", "-n", "1000", "-O", "latency_ms=3000", "-o", trend, "-q");
     struct stat st;
     for (int i = 0; i < 500 && !(stat(trend, &st) == 0 && st.st_size > 100); i++)
-        sleep_ms(20);
-    sleep_ms(100);
+        cli_sleep_ms(20);
+    cli_sleep_ms(100);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     kill(pid, SIGINT);
-    sleep_ms(50);
+    cli_sleep_ms(50);
     kill(pid, SIGINT);
-    int rc = wait_exit(pid);
+    int rc = cli_wait(pid);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     assert_int_equal(rc, 128 + SIGINT);
@@ -201,10 +132,10 @@ static void test_read_only_directory_exits_4(void **state)
     snprintf(target, sizeof target, "%s/trend.jsonl", ro);
     /* root writes anywhere: run as nobody when we are root */
     long uid = geteuid() == 0 ? 65534 : -1;
-    int rc = wait_exit(start_as(uid, (const char *const[]){"run", "-n", "10", "-o", target,
+    int rc = cli_wait(start_as(uid, (const char *const[]){"run", "-n", "10", "-o", target,
                                                             "-q", NULL}));
     assert_int_equal(rc, 4);
-    char *e = slurp(err_path), *o = slurp(out_path);
+    char *e = cli_slurp(err_path), *o = cli_slurp(out_path);
     assert_non_null(strstr(e, "cannot create"));
     assert_non_null(strstr(e, "Permission denied"));
     assert_string_equal(o, "");
@@ -217,11 +148,11 @@ static void test_duration(void **state)
     (void)state;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = wait_exit(START("run", "-n", "100000000", "--duration", "0.5", "-O",
+    int rc = cli_wait(START("run", "-n", "100000000", "--duration", "0.5", "-O",
                              "latency_ms=1", "-o", trend, "-q", "--no-analyze"));
     clock_gettime(CLOCK_MONOTONIC, &t1);
     assert_int_equal(rc, 0);
-    json_t *s = last_record(trend);
+    json_t *s = cli_last_record(trend);
     assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "duration");
     double d = json_number_value(json_object_get(s, "duration_s"));
     json_int_t done = json_integer_value(json_object_get(s, "iterations_done"));
@@ -236,8 +167,8 @@ static void test_rasleak_judged_by_itself(void **state)
 {
     (void)state;
     /* A long clean run: rasleak's own process must not grow at all. */
-    const char *n = wrapped() ? "20000" : "300000";
-    int rc = wait_exit(START("run", "-n", n, "-o", trend, "-q", "--json"));
+    const char *n = cli_wrapped() ? "20000" : "300000";
+    int rc = cli_wait(START("run", "-n", n, "-o", trend, "-q", "--json"));
     assert_int_equal(rc, 0);
     json_error_t je;
     json_t *a = json_load_file(out_path, 0, &je);

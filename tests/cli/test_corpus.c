@@ -15,50 +15,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-static char *slurp(const char *p)
-{
-    FILE *fp = fopen(p, "rb");
-    if (!fp)
-        return strdup("");
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = fread(b, 1, (size_t)n, fp);
-    b[got] = '\0';
-    fclose(fp);
-    return b;
-}
+#include "cli_util.h"
 
-/* Run `rasleak analyze DIR/FILE`; stdout and stderr into files. */
 static int analyze(const char *file, const char *out, const char *err)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(o, 1);
-        dup2(e, 2);
-        if (chdir(RASLEAK_FIXTURES "/trend") != 0)
-            _exit(126);
-        /* RASLEAK_TEST_WRAPPER (e.g. valgrind) runs the binary under a tool. */
-        char *argv[40];
-        int n = 0;
-        char *w = getenv("RASLEAK_TEST_WRAPPER");
-        if (w && *w)
-            for (char *tok = strtok(strdup(w), " "); tok && n < 32; tok = strtok(NULL, " "))
-                argv[n++] = tok;
-        argv[n++] = RASLEAK_BIN;
-        argv[n++] = "analyze";
-        argv[n++] = (char *)file;
-        argv[n] = NULL;
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    struct cli_proc p = {RASLEAK_FIXTURES "/trend", out, err, 0, -1};
+    return cli_wait(cli_start(&p, RASLEAK_BIN, (const char *const[]){"analyze", file, NULL}));
 }
 
 static void test_corpus(void **state)
@@ -80,7 +42,7 @@ static void test_corpus(void **state)
              *msg = strtok(NULL, "");
         assert_non_null(code);
         int want = atoi(code), rc = analyze(file, out, err);
-        char *o = slurp(out), *e = slurp(err);
+        char *o = cli_slurp(out), *e = cli_slurp(err);
         char where[256];
         snprintf(where, sizeof where, "%s:%s:", file, ln);
         const char *problem = NULL;

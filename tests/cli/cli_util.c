@@ -1,0 +1,96 @@
+/* cli_util.c - helpers of the CLI tests; see cli_util.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+
+int cli_wrapped(void)
+{
+    const char *w = getenv("RASLEAK_TEST_WRAPPER");
+    return w && *w;
+}
+
+pid_t cli_start(const struct cli_proc *p, const char *bin, const char *const *args)
+{
+    const char *argv[64];
+    size_t n = 0;
+    char *wcopy = cli_wrapped() ? strdup(getenv("RASLEAK_TEST_WRAPPER")) : NULL;
+    if (wcopy)
+        for (char *tok = strtok(wcopy, " "); tok && n < 32; tok = strtok(NULL, " "))
+            argv[n++] = tok;
+    argv[n++] = bin;
+    for (size_t i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int o = open(p->out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        int e = open(p->err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        dup2(o, 1);
+        dup2(e, 2);
+        close(o);
+        close(e);
+        if (p->dir && chdir(p->dir) != 0)
+            _exit(126);
+        if (p->nofile > 0) {
+            struct rlimit rl;
+            getrlimit(RLIMIT_NOFILE, &rl);
+            rl.rlim_cur = (rlim_t)p->nofile;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (p->uid >= 0 && (setgid((gid_t)p->uid) != 0 || setuid((uid_t)p->uid) != 0))
+            _exit(125);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    free(wcopy);
+    return pid;
+}
+
+int cli_wait(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+char *cli_slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return strdup("");
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *b = malloc((size_t)(n > 0 ? n : 0) + 1);
+    size_t got = n > 0 ? fread(b, 1, (size_t)n, fp) : 0;
+    b[got] = '\0';
+    fclose(fp);
+    return b;
+}
+
+json_t *cli_last_record(const char *path)
+{
+    char *s = cli_slurp(path);
+    size_t n = strlen(s);
+    while (n && s[n - 1] == '\n')
+        s[--n] = '\0';
+    char *last = strrchr(s, '\n');
+    json_t *j = json_loads(last ? last + 1 : s, 0, NULL);
+    free(s);
+    return j;
+}
+
+void cli_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}

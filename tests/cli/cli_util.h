@@ -1,0 +1,37 @@
+/*
+ * cli_util.h - what the CLI tests share: starting the real binary (under
+ * RASLEAK_TEST_WRAPPER, e.g. valgrind, when set), waiting for it, and
+ * reading what it wrote.
+ */
+#ifndef RASLEAK_CLI_UTIL_H
+#define RASLEAK_CLI_UTIL_H
+
+#include <jansson.h>
+#include <sys/types.h>
+
+struct cli_proc {
+    const char *dir;      /* working directory of the child */
+    const char *out;      /* file for its stdout */
+    const char *err;      /* file for its stderr */
+    long nofile;          /* > 0: soft descriptor limit for the child */
+    long uid;             /* >= 0: run as this user (and group) */
+};
+
+/* Start `bin` with `args` (NULL-terminated) as `p` says; the child's pid. */
+pid_t cli_start(const struct cli_proc *p, const char *bin, const char *const *args);
+
+/* Exit code of `pid`, or 128 + signal. */
+int cli_wait(pid_t pid);
+
+/* Whether the binary runs under a wrapper tool. */
+int cli_wrapped(void);
+
+/* The whole file as a string ("" when it cannot be read); free() it. */
+char *cli_slurp(const char *path);
+
+/* The last line of a JSON Lines file, parsed; NULL if it is not JSON. */
+json_t *cli_last_record(const char *path);
+
+void cli_sleep_ms(long ms);
+
+#endif
