@@ -33,6 +33,12 @@ enum rasleak_opt_type {
 #define RASLEAK_OPTF_REQUIRED   0x1  /* must be given */
 #define RASLEAK_OPTF_REPEATABLE 0x2  /* may be given more than once */
 #define RASLEAK_OPTF_SECRET     0x4  /* value is redacted in the trend file */
+/*
+ * A catch-all entry (conventionally with key "*"): it accepts every key that
+ * no other entry of the table names, checks the value by its type, and is
+ * never required.  The plugin backend uses it to hand arbitrary options on.
+ */
+#define RASLEAK_OPTF_ANY        0x8
 
 /* One entry of a backend's option table. */
 struct rasleak_option_spec {
@@ -119,6 +125,13 @@ struct rasleak_backend {
     long (*open_connections)(void *state);
     /* Tear down; frees everything open() allocated. */
     void (*close)(void *state);
+    /*
+     * Optional: the target id under which metrics() are written, called
+     * once after open().  NULL (the member) means the backend's name; a NULL
+     * result means this run reports no metrics.  The string is owned by the
+     * backend and must live until close().
+     */
+    const char *(*metrics_target)(void *state);
 };
 
 /* All backends built into this binary, NULL-terminated. */

@@ -44,6 +44,7 @@ struct run {
     struct rasleak_backend_metric be_metrics[MAX_BACKEND_METRICS];
     struct rasleak_metric_value be_values[MAX_BACKEND_METRICS];
     struct rasleak_target_values targets[2];
+    const char *be_target;   /* target id of the backend's metrics; NULL: none */
     /* progress */
     double base_handles, base_rss;
     uint64_t dial_failures, hangup_failures, consecutive;
@@ -121,10 +122,17 @@ static int call_hangup(struct run *r, uint64_t iter, double *us, struct rasleak_
 
 static size_t call_metrics(struct run *r)
 {
-    if (!r->be->metrics)
+    if (!r->be_target)
         return 0;
     int n = r->be->metrics(r->state, r->be_metrics, MAX_BACKEND_METRICS);
     return n < 0 ? 0 : (size_t)n > MAX_BACKEND_METRICS ? MAX_BACKEND_METRICS : (size_t)n;
+}
+
+static const char *call_metrics_target(struct run *r)
+{
+    if (!r->be->metrics)
+        return NULL;
+    return r->be->metrics_target ? r->be->metrics_target(r->state) : r->be->name;
 }
 
 static long call_open_connections(struct run *r)
@@ -158,8 +166,28 @@ static json_t *options_json(const struct rasleak_backend *be, const struct rasle
             if (val)
                 v = json_string(s->flags & RASLEAK_OPTF_SECRET ? "(redacted)" : val);
         }
-        if (v)
+        if (v && !(s->flags & RASLEAK_OPTF_ANY))
             json_object_set_new(obj, s->key, v);
+        else
+            json_decref(v);
+    }
+    /* Keys taken by a catch-all entry: a string, or an array when repeated. */
+    for (size_t j = 0; j < o->count; j++) {
+        const struct rasleak_kv *kv = &o->items[j];
+        size_t i;
+        for (i = 0; i < be->noptions; i++)
+            if (!(be->options[i].flags & RASLEAK_OPTF_ANY) &&
+                strcmp(be->options[i].key, kv->key) == 0)
+                break;
+        if (i < be->noptions)
+            continue;
+        json_t *val = json_string(kv->value), *prev = json_object_get(obj, kv->key);
+        if (json_is_array(prev))
+            json_array_append_new(prev, val);
+        else if (prev)
+            json_object_set_new(obj, kv->key, json_pack("[O,o]", prev, val));
+        else
+            json_object_set_new(obj, kv->key, val);
     }
     return obj;
 }
@@ -180,9 +208,9 @@ static json_t *header_json(struct run *r)
     json_t *targets = json_pack("[{s:s,s:I,s:s,s:o}]", "id", "self", "pid",
                                 (json_int_t)rasleak_proc_pid(r->self), "name",
                                 rasleak_proc_name(r->self), "limits", limits);
-    if (targets && r->be->metrics)
-        json_array_append_new(targets, json_pack("{s:s,s:s}", "id", r->be->name, "kind",
-                                                 "backend"));
+    if (targets && r->be_target)
+        json_array_append_new(targets, json_pack("{s:s,s:s,s:s}", "id", r->be_target, "kind",
+                                                 "backend", "name", r->be->name));
     return json_pack("{s:s,s:s,s:i,s:s,s:s,s:{s:s,s:s,s:s,s:i},s:{s:s,s:o},"
                      "s:{s:I,s:I,s:f,s:I,s:I,s:f},s:o}",
                      "type", "header", "format", RASLEAK_TREND_FORMAT,
@@ -223,7 +251,7 @@ static int take_sample(struct run *r, uint64_t iter, int ok, double dial_us, dou
         r->self_values[m].value = r->cur.values[m];
     size_t ntargets = 1;
     size_t nbm = call_metrics(r);
-    if (r->be->metrics) {
+    if (r->be_target) {
         for (size_t i = 0; i < nbm; i++) {
             r->be_values[i].name = r->be_metrics[i].name;
             r->be_values[i].value = r->be_metrics[i].value;
@@ -359,6 +387,8 @@ int rasleak_run(const struct rasleak_run_config *cfg, struct rasleak_run_result 
         return rc;
     if ((rc = call_open(&r, err)) < 0)
         goto out;
+    r.be_target = call_metrics_target(&r);
+    r.targets[1].id = r.be_target;
     json_t *h = header_json(&r);
     if (!h) {
         rc = rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");

@@ -19,9 +19,20 @@ static const struct rasleak_option_spec *find_spec(const struct rasleak_option_s
                                                    size_t n, const char *key)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(t[i].key, key) == 0)
+        if (!(t[i].flags & RASLEAK_OPTF_ANY) && strcmp(t[i].key, key) == 0)
             return &t[i];
     return NULL;
+}
+
+/* The entry that checks `key`: its own, else the table's catch-all. */
+static const struct rasleak_option_spec *match_spec(const struct rasleak_option_spec *t,
+                                                    size_t n, const char *key)
+{
+    const struct rasleak_option_spec *s = find_spec(t, n, key);
+    for (size_t i = 0; !s && i < n; i++)
+        if (t[i].flags & RASLEAK_OPTF_ANY)
+            s = &t[i];
+    return s;
 }
 
 static int parse_double(const char *s, double *out)
@@ -121,7 +132,7 @@ int rasleak_options_validate(const struct rasleak_option_spec *table, size_t n,
     char keys[512];
     for (size_t i = 0; i < given->count; i++) {
         const struct rasleak_kv *kv = &given->items[i];
-        const struct rasleak_option_spec *s = find_spec(table, n, kv->key);
+        const struct rasleak_option_spec *s = match_spec(table, n, kv->key);
         if (!s) {
             list_keys(table, n, keys, sizeof keys);
             return rasleak_error_set(err, RASLEAK_EINVAL, 0,
@@ -138,7 +149,7 @@ int rasleak_options_validate(const struct rasleak_option_spec *table, size_t n,
             return rc;
     }
     for (size_t i = 0; i < n; i++) {
-        if (!(table[i].flags & RASLEAK_OPTF_REQUIRED))
+        if (!(table[i].flags & RASLEAK_OPTF_REQUIRED) || (table[i].flags & RASLEAK_OPTF_ANY))
             continue;
         size_t j;
         for (j = 0; j < given->count; j++)

@@ -5,5 +5,7 @@
 #include "rasleak/backend.h"
 
 extern const struct rasleak_backend rasleak__backend_mock;
+extern const struct rasleak_backend rasleak__backend_plugin;
+extern const struct rasleak_backend rasleak__backend_curl;   /* when RASLEAK_HAVE_CURL */
 
 #endif

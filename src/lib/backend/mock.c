@@ -218,4 +218,5 @@ const struct rasleak_backend rasleak__backend_mock = {
     NULL,
     mock_open_connections,
     mock_close,
+    NULL,
 };

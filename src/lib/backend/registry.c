@@ -11,6 +11,10 @@
 
 static const struct rasleak_backend *const available[] = {
     &rasleak__backend_mock,
+#ifdef RASLEAK_HAVE_CURL
+    &rasleak__backend_curl,
+#endif
+    &rasleak__backend_plugin,
     NULL
 };
 
