@@ -34,6 +34,7 @@ struct rasleak_min_rate {
 
 struct rasleak_analyze_config {
     double alpha;              /* significance level; default 0.01 */
+    int threads;               /* for reading and judging; 0: up to 2 */
     double confidence;         /* of the slope interval; default 0.95 */
     long warmup;               /* -1: use the header's */
     const struct rasleak_min_rate *min_rates;
@@ -56,7 +57,16 @@ struct rasleak_series_result {
     double slope_lo, slope_hi;
     double intercept;
     double ols_slope, ols_intercept, ols_se, r2;
-    double mk_s, mk_var, mk_z, mk_p;
+    double mk_s, mk_var, mk_z, mk_p;    /* plain Mann-Kendall (independent samples) */
+    /* After the serial-correlation correction (docs/analysis.md): the
+     * variance, score and p-value the decision uses, the effective sample
+     * size n*, and which correction: "hamed-rao" or "none". */
+    double mk_var_corrected, mk_z_corrected, mk_p_corrected;
+    double effective_n;
+    char correction[16];
+    double tail_slope;      /* Sen's slope of the last third; NAN if not checked */
+    int settling;           /* the series still moved at the start of the measured phase */
+    double settling_slope;  /* Sen's slope of that start; NAN if not checked */
     double growth;          /* slope * measured span: growth the trend explains */
     double limit;           /* the resource limit of this metric, NAN if none */
     double exhausted_at_iter; /* projected; NAN when not growing or no limit */

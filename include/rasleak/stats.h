@@ -42,6 +42,19 @@ int rasleak_sen(const double *x, const double *y, size_t n, double mk_var,
                 double confidence, struct rasleak_sen *out);
 
 /*
+ * The parts of rasleak_sen() one at a time, for a caller that needs the
+ * slope before it knows the variance (a variance corrected for serial
+ * correlation, which detrends with the slope): the slope alone, the
+ * interval for a given variance, and the intercept median(y - slope x).
+ * Each gives the same numbers as rasleak_sen().
+ */
+int rasleak_sen_slope(const double *x, const double *y, size_t n, double *slope);
+int rasleak_sen_interval(const double *x, const double *y, size_t n, double mk_var,
+                         double confidence, double *lo, double *hi);
+int rasleak_sen_intercept(const double *x, const double *y, size_t n, double slope,
+                          double *out);
+
+/*
  * The k-th smallest (k from 0) of the n(n-1)/2 pairwise slopes
  * (y[j]-y[i])/(x[j]-x[i]), i<j.  Exact, O(n log n) expected time.
  */

@@ -8,7 +8,8 @@
 #include "cli.h"
 
 static const char usage_text[] =
-    "usage: rasleak analyze [--json] [--warmup N] [--alpha A] [--min-rate METRIC=RATE]... FILE\n"
+    "usage: rasleak analyze [--json] [--warmup N] [--alpha A] [--min-rate METRIC=RATE]...\n"
+    "                       [--threads N] FILE\n"
     "\n"
     "Reads a trend file (JSON Lines or JSON; '-' for standard input) and judges,\n"
     "for every target and metric, whether it grows.\n"
@@ -17,6 +18,8 @@ static const char usage_text[] =
     "  --warmup N             ignore samples up to iteration N (default: the file's)\n"
     "  --alpha A              significance level of the trend test (default 0.01)\n"
     "  --min-rate METRIC=RATE growth per iteration below RATE is not a leak\n"
+    "                         (defaults: 0.0001 for counts, 0.1 for bytes)\n"
+    "  --threads N            threads for reading and judging: 1, or 2 (default)\n"
     "  -h, --help             this help\n"
     "\n"
     "exit: 0 no leak (or inconclusive), 1 leak, 2 usage, 3 invalid input file\n";
@@ -28,6 +31,7 @@ int cmd_analyze(int argc, char **argv)
         {"warmup", required_argument, NULL, 'w'},
         {"alpha", required_argument, NULL, 'a'},
         {"min-rate", required_argument, NULL, 'r'},
+        {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -63,6 +67,13 @@ int cmd_analyze(int argc, char **argv)
                 cli_error("--min-rate takes METRIC=RATE with RATE >= 0, not '%s'", optarg);
                 goto out;
             }
+            break;
+        case 't':
+            if (cli_parse_u64(optarg, &u) < 0 || u < 1 || u > 2) {
+                cli_error("--threads takes 1 or 2, not '%s'", optarg);
+                goto out;
+            }
+            cfg.threads = (int)u;
             break;
         case 'h':
             fputs(usage_text, stdout);

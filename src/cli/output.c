@@ -156,6 +156,17 @@ static const char *duration(double s, char *buf, size_t len)
     return buf;
 }
 
+/* What running out of this metric's resource means, in words. */
+static const char *runs_out(const char *metric)
+{
+    if (strcmp(metric, "handles") == 0)
+        return "dialing fails";
+    if (strcmp(metric, "vm_bytes") == 0)
+        return "address space runs out";
+    return rasleak_metric_unit(metric) == RASLEAK_UNIT_BYTES ? "memory runs out"
+                                                             : "the limit is reached";
+}
+
 static void print_projection(FILE *fp, const struct rasleak_series_result *s)
 {
     char a[32], b[32], c[32], d[32];
@@ -168,10 +179,10 @@ static void print_projection(FILE *fp, const struct rasleak_series_result *s)
                 grouped(s->reached_limit_iter, c, sizeof c));
     } else {
         double more = s->exhausted_at_iter - s->last_iter;
-        fprintf(fp, "      at this rate the limit (%s) is reached after about %s more "
-                    "iterations, at iteration %s (%s from the last sample)\n",
-                grouped(s->limit, a, sizeof a), grouped(more > 0 ? more : 0, b, sizeof b),
-                grouped(s->exhausted_at_iter, c, sizeof c),
+        fprintf(fp, "      at this rate %s after about %s more iterations (limit %s, "
+                    "at iteration %s, %s from the last sample)\n",
+                runs_out(s->metric), grouped(more > 0 ? more : 0, b, sizeof b),
+                grouped(s->limit, a, sizeof a), grouped(s->exhausted_at_iter, c, sizeof c),
                 duration(s->exhausted_in_s, d, sizeof d));
     }
 }
@@ -200,15 +211,21 @@ void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color)
         mw = l > mw ? l : mw;
     }
     fprintf(fp, "\n  %-*s  %-*s  %-12s  %20s  %s\n", (int)tw, "target", (int)mw, "metric",
-            "verdict", "per 1000 iterations", "why");
+            "verdict", "per 1000 iterations", "95% interval per 1000");
     for (size_t i = 0; i < a->nseries; i++) {
         const struct rasleak_series_result *s = &a->series[i];
         const char *col = s->verdict == RASLEAK_LEAK ? red
                         : s->verdict == RASLEAK_NO_LEAK ? green : yellow;
-        char per[48];
+        char per[48], lo[48], hi[48];
         amount(s->slope_per_iter * 1000, s->metric, per, sizeof per);
-        fprintf(fp, "  %-*s  %-*s  %s%-12s%s  %20s  %s\n", (int)tw, s->target, (int)mw,
-                s->metric, col, rasleak_verdict_name(s->verdict), off, per, s->reason);
+        amount(s->slope_lo * 1000, s->metric, lo, sizeof lo);
+        amount(s->slope_hi * 1000, s->metric, hi, sizeof hi);
+        fprintf(fp, "  %-*s  %-*s  %s%-12s%s  %20s  %s .. %s\n", (int)tw, s->target, (int)mw,
+                s->metric, col, rasleak_verdict_name(s->verdict), off, per, lo, hi);
+        fprintf(fp, "      why: %s", s->reason);
+        if (s->settling && !strstr(s->reason, "settling"))
+            fprintf(fp, " (note: still settling after the warm-up; try a longer --warmup)");
+        fputc('\n', fp);
         if (s->verdict == RASLEAK_LEAK)
             print_projection(fp, s);
     }

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "rasleak/analysis.h"
 #include "rasleak/trend.h"
+#include "analyze/judge.h"
 
 static char path[64];
 
@@ -310,6 +312,236 @@ static void test_json_output(void **state)
     rasleak_analysis_free(a);
 }
 
+static struct rasleak_analysis *analyze_threads(int threads, struct rasleak_error *err, int *rc)
+{
+    struct rasleak_analyze_config c;
+    rasleak_analyze_config_init(&c);
+    c.threads = threads;
+    struct rasleak_analysis *a = NULL;
+    *rc = rasleak_analyze_file(path, &c, &a, err);
+    return a;
+}
+
+static void test_two_threads_read_the_same(void **state)
+{
+    (void)state;
+    /* About 6 MB: cut in two and read on two threads. */
+    make(40000, 1000, 0, tenth, heap64);
+    struct rasleak_error e1, e2;
+    int rc1, rc2;
+    struct rasleak_analysis *a = analyze_threads(1, &e1, &rc1);
+    struct rasleak_analysis *b = analyze_threads(2, &e2, &rc2);
+    assert_int_equal(rc1, 0);
+    assert_int_equal(rc2, 0);
+    assert_int_equal(a->samples, 40000);
+    assert_int_equal(b->samples, a->samples);
+    assert_int_equal(b->nseries, a->nseries);
+    assert_int_equal(b->truncated, 0);
+    assert_string_equal(b->stop_reason, "completed");
+    for (size_t i = 0; i < a->nseries; i++) {
+        assert_int_equal(b->series[i].n, a->series[i].n);
+        assert_true(b->series[i].slope_per_iter == a->series[i].slope_per_iter);
+        assert_true(b->series[i].mk_s == a->series[i].mk_s);
+        assert_int_equal(b->series[i].verdict, a->series[i].verdict);
+    }
+    rasleak_analysis_free(a);
+    rasleak_analysis_free(b);
+
+    /* A sample out of order near the end: the same message and line either way. */
+    FILE *fp = fopen(path, "r+");
+    fseek(fp, 0, SEEK_END);
+    fputs("{\"type\":\"sample\",\"iter\":5,\"t\":1,\"targets\":{}}\n", fp);
+    fclose(fp);
+    a = analyze_threads(1, &e1, &rc1);
+    b = analyze_threads(2, &e2, &rc2);
+    assert_null(a);
+    assert_null(b);
+    assert_int_equal(rc1, rc2);
+    assert_string_equal(e1.message, e2.message);
+    assert_int_equal(e1.line, e2.line);
+}
+
+/* ---- many seeds, judged from arrays (rasleak__judge_series) ------------ */
+
+#define SEEDS 200
+#define N_SEEDED 2000
+
+static uint64_t rng_state;
+
+static double unit_rand(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    z ^= z >> 31;
+    return ((double)(z >> 11) + 0.5) * 0x1p-53;
+}
+
+static double gauss(void)
+{
+    return sqrt(-2.0 * log(unit_rand())) * cos(6.283185307179586 * unit_rand());
+}
+
+enum shape { AR1_HANDLES, AR1_HEAP, SAWTOOTH, SAWTOOTH_RISING, PLATEAU_300, HEAP_64,
+             HUNDREDTH_NOISY };
+
+/* One seeded series of N_SEEDED measured iterations (x = 1001 ..). */
+static void make_series(enum shape sh, uint64_t seed, double *x, double *y)
+{
+    rng_state = seed * 0x2545f4914f6cdd1dULL + 1;
+    double ar = 0;
+    for (size_t i = 0; i < N_SEEDED; i++) {
+        double it = 1001.0 + (double)i;
+        x[i] = it;
+        ar = 0.9 * ar + gauss();
+        switch (sh) {
+        case AR1_HANDLES:       /* integer handle counts, stationary sd about 2.3 */
+            y[i] = floor(100 + ar + 0.5);
+            break;
+        case AR1_HEAP:          /* allocator noise, stationary sd about 150 KiB */
+            y[i] = 4e6 + 65536 * ar;
+            break;
+        case SAWTOOTH:          /* a collector: grows 4 KiB a step, freed every ~100 */
+            y[i] = 8e6 + 4096 * (double)((i + seed % 100) % (97 + seed % 7)) +
+                   2048 * gauss();
+            break;
+        case SAWTOOTH_RISING:   /* the same, but every trough is 16 KiB higher */
+            y[i] = 8e6 + 4096 * (double)(i % 100) + 16384 * (double)(i / 100) +
+                   2048 * gauss();
+            break;
+        case PLATEAU_300:       /* a cache: 300 iterations of growth, then flat */
+            y[i] = floor(50 + (i < 300 ? (double)i : 300.0) + 2 * unit_rand());
+            break;
+        case HEAP_64:           /* 64 bytes per iteration under allocator noise */
+            y[i] = 2e6 + 64 * it + 16384 * gauss();
+            break;
+        case HUNDREDTH_NOISY:   /* one handle per 100 iterations, +-1 jitter */
+            y[i] = 20 + floor(it / 100) + (double)(int)(3 * unit_rand()) - 1;
+            break;
+        }
+    }
+}
+
+/* How many of SEEDS seeds get `verdict`; the reasons of the others printed. */
+static int count_verdict(enum shape sh, const char *metric, int verdict, const char *reason)
+{
+    static double x[N_SEEDED], y[N_SEEDED];
+    int hits = 0;
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        make_series(sh, seed, x, y);
+        struct rasleak_series_result r;
+        rasleak__judge_series(NULL, "self", metric, x, y, N_SEEDED, NAN, NAN, &r);
+        if (r.verdict == verdict && (!reason || strstr(r.reason, reason)))
+            hits++;
+        else if (hits + (int)(SEEDS - seed) >= SEEDS - 3)
+            print_message("seed %u: %s: %s\n", (unsigned)seed, rasleak_verdict_name(r.verdict),
+                          r.reason);
+    }
+    return hits;
+}
+
+static void test_seeded_ar1_is_no_leak(void **state)
+{
+    (void)state;
+    /* AR(1), phi = 0.9: at least 99% of seeds judged no_leak. */
+    assert_true(count_verdict(AR1_HANDLES, "handles", RASLEAK_NO_LEAK, NULL) >= SEEDS * 99 / 100);
+    /* The heap series, one by one: the plain test alarms for many seeds,
+     * which is why the correction exists; the decision must not. */
+    static double x[N_SEEDED], y[N_SEEDED];
+    int plain = 0, corrected = 0, clean = 0;
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        make_series(AR1_HEAP, seed, x, y);
+        struct rasleak_series_result r;
+        rasleak__judge_series(NULL, "self", "heap_bytes", x, y, N_SEEDED, NAN, NAN, &r);
+        clean += r.verdict == RASLEAK_NO_LEAK;
+        plain += r.mk_p < 0.01;
+        corrected += r.mk_p_corrected < 0.01;
+        assert_string_equal(r.correction, "hamed-rao");
+        assert_true(r.effective_n < N_SEEDED / 3.0);
+        assert_true(r.mk_var_corrected > r.mk_var);
+    }
+    assert_true(clean >= SEEDS * 99 / 100);
+    assert_true(plain > SEEDS / 4);
+    assert_true(corrected < plain / 4);
+}
+
+static void test_seeded_sawtooth_is_no_leak(void **state)
+{
+    (void)state;
+    assert_true(count_verdict(SAWTOOTH, "heap_bytes", RASLEAK_NO_LEAK, NULL) >= SEEDS * 99 / 100);
+}
+
+static void test_seeded_rising_sawtooth_is_a_leak(void **state)
+{
+    (void)state;
+    assert_int_equal(count_verdict(SAWTOOTH_RISING, "heap_bytes", RASLEAK_LEAK, NULL), SEEDS);
+}
+
+static void test_seeded_plateau(void **state)
+{
+    (void)state;
+    assert_int_equal(count_verdict(PLATEAU_300, "handles", RASLEAK_NO_LEAK, "plateau"), SEEDS);
+}
+
+static void test_seeded_heap_64(void **state)
+{
+    (void)state;
+    assert_int_equal(count_verdict(HEAP_64, "heap_bytes", RASLEAK_LEAK, NULL), SEEDS);
+}
+
+static void test_seeded_hundredth(void **state)
+{
+    (void)state;
+    static double x[N_SEEDED], y[N_SEEDED];
+    for (uint64_t seed = 1; seed <= 50; seed++) {
+        make_series(HUNDREDTH_NOISY, seed, x, y);
+        struct rasleak_series_result r;
+        /* 1,000 measured samples, as the issue asks */
+        rasleak__judge_series(NULL, "self", "handles", x, y, 1000, NAN, NAN, &r);
+        assert_int_equal(r.verdict, RASLEAK_LEAK);
+        assert_true(fabs(r.slope_per_iter - 0.01) <= 0.001);
+        assert_true(r.slope_lo > 0 && r.slope_lo <= r.slope_per_iter &&
+                    r.slope_hi >= r.slope_per_iter);
+    }
+}
+
+static void test_judge_constant_and_short(void **state)
+{
+    (void)state;
+    double x[20], y[20];
+    for (int i = 0; i < 20; i++) {
+        x[i] = i + 1;
+        y[i] = 7;
+    }
+    struct rasleak_series_result r;
+    rasleak__judge_series(NULL, "t", "handles", x, y, 20, NAN, NAN, &r);
+    assert_int_equal(r.verdict, RASLEAK_NO_LEAK);
+    assert_true(r.slope_per_iter == 0 && r.slope_lo == 0 && r.slope_hi == 0);
+    assert_true(r.mk_s == 0 && r.mk_p == 1 && r.effective_n == 20);
+    for (int i = 0; i < 20; i++)
+        y[i] = 10 + i;
+    rasleak__judge_series(NULL, "t", "handles", x, y, 7, NAN, NAN, &r);
+    assert_int_equal(r.verdict, RASLEAK_INCONCLUSIVE);
+    assert_non_null(strstr(r.reason, "only 7 measured samples"));
+}
+
+static void test_judge_projection_words(void **state)
+{
+    (void)state;
+    /* +1 handle per iteration from 100 at x = 1 .. 1000, limit 3000:
+     * the line reaches it at iteration 2901, 1901 after the last. */
+    static double x[1000], y[1000];
+    for (int i = 0; i < 1000; i++) {
+        x[i] = i + 1;
+        y[i] = 99 + x[i];
+    }
+    struct rasleak_series_result r;
+    rasleak__judge_series(NULL, "t", "handles", x, y, 1000, 3000, 0.5, &r);
+    assert_int_equal(r.verdict, RASLEAK_LEAK);
+    assert_true(r.exhausted_at_iter == 2901);
+    assert_true(r.exhausted_in_s == 1901 * 0.5);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -319,6 +551,15 @@ int main(void)
         T(test_single_step_is_not_a_leak), T(test_heap_64_bytes), T(test_too_few),
         T(test_projection), T(test_limit_reached_is_a_leak_not_a_plateau),
         T(test_warmup_override), T(test_min_rate), T(test_json_output),
+        T(test_two_threads_read_the_same),
+        cmocka_unit_test(test_seeded_ar1_is_no_leak),
+        cmocka_unit_test(test_seeded_sawtooth_is_no_leak),
+        cmocka_unit_test(test_seeded_rising_sawtooth_is_a_leak),
+        cmocka_unit_test(test_seeded_plateau),
+        cmocka_unit_test(test_seeded_heap_64),
+        cmocka_unit_test(test_seeded_hundredth),
+        cmocka_unit_test(test_judge_constant_and_short),
+        cmocka_unit_test(test_judge_projection_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

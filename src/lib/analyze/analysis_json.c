@@ -35,6 +35,15 @@ static json_t *series_json(const struct rasleak_series_result *s)
     json_object_set_new(o, "mk_var", num(s->mk_var));
     json_object_set_new(o, "mk_z", num(s->mk_z));
     json_object_set_new(o, "mk_p", num(s->mk_p));
+    json_object_set_new(o, "correction", json_string(s->correction));
+    json_object_set_new(o, "effective_n", num(s->effective_n));
+    json_object_set_new(o, "mk_var_corrected", num(s->mk_var_corrected));
+    json_object_set_new(o, "mk_z_corrected", num(s->mk_z_corrected));
+    json_object_set_new(o, "mk_p_corrected", num(s->mk_p_corrected));
+    json_object_set_new(o, "intercept", num(s->intercept));
+    json_object_set_new(o, "tail_slope", num(s->tail_slope));
+    json_object_set_new(o, "settling", json_boolean(s->settling));
+    json_object_set_new(o, "settling_slope", num(s->settling_slope));
     json_object_set_new(o, "growth", num(s->growth));
     json_object_set_new(o, "first_iter", num(s->n ? s->first_iter : NAN));
     json_object_set_new(o, "last_iter", num(s->n ? s->last_iter : NAN));

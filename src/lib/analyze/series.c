@@ -45,28 +45,75 @@ static struct rasleak__series *find(struct rasleak__series_set *set, const char 
     return s;
 }
 
-static int push(struct rasleak__series *s, double x, double y)
+/* From float to double storage, for the first value a float cannot hold. */
+static int widen(struct rasleak__series *s)
 {
-    if (s->n == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 256;
-        double *nx = realloc(s->x, ncap * sizeof *nx);
-        if (!nx)
-            return -1;
-        s->x = nx;
-        double *ny = realloc(s->y, ncap * sizeof *ny);
+    double *d = malloc((s->cap ? s->cap : 1) * sizeof *d);
+    if (!d)
+        return -1;
+    for (size_t i = 0; i < s->n; i++)
+        d[i] = s->yf[i];
+    free(s->yf);
+    s->yf = NULL;
+    s->yd = d;
+    return 0;
+}
+
+static int reserve(struct rasleak__series *s, size_t want)
+{
+    if (want <= s->cap)
+        return 0;
+    size_t ncap = s->cap ? s->cap : 256;
+    while (ncap < want)
+        ncap *= 2;
+    uint32_t *nx = realloc(s->xi, ncap * sizeof *nx);
+    if (!nx)
+        return -1;
+    s->xi = nx;
+    if (s->yd) {
+        double *ny = realloc(s->yd, ncap * sizeof *ny);
         if (!ny)
             return -1;
-        s->y = ny;
-        s->cap = ncap;
+        s->yd = ny;
+    } else {
+        float *ny = realloc(s->yf, ncap * sizeof *ny);
+        if (!ny)
+            return -1;
+        s->yf = ny;
     }
-    s->x[s->n] = x;
-    s->y[s->n] = y;
+    s->cap = ncap;
+    return 0;
+}
+
+static int push(struct rasleak__series *s, uint32_t xi, double y)
+{
+    if (reserve(s, s->n + 1) < 0)
+        return -1;
+    if (!s->yd && (double)(float)y != y && widen(s) < 0)
+        return -1;
+    s->xi[s->n] = xi;
+    if (s->yd)
+        s->yd[s->n] = y;
+    else
+        s->yf[s->n] = (float)y;
     s->n++;
     return 0;
 }
 
 int rasleak__series_add_sample(struct rasleak__series_set *set, double iter, json_t *targets)
 {
+    if (set->niters == set->iters_cap) {
+        size_t ncap = set->iters_cap ? set->iters_cap * 2 : 1024;
+        if (set->niters >= UINT32_MAX)
+            return -1;
+        double *ni = realloc(set->iters, ncap * sizeof *ni);
+        if (!ni)
+            return -1;
+        set->iters = ni;
+        set->iters_cap = ncap;
+    }
+    uint32_t xi = (uint32_t)set->niters;
+    set->iters[set->niters++] = iter;
     const char *id;
     json_t *tv;
     json_object_foreach(targets, id, tv) {
@@ -74,11 +121,73 @@ int rasleak__series_add_sample(struct rasleak__series_set *set, double iter, jso
         json_t *v;
         json_object_foreach(tv, metric, v) {
             struct rasleak__series *s = find(set, id, metric);
-            if (!s || push(s, iter, json_number_value(v)) < 0)
+            if (!s || push(s, xi, json_number_value(v)) < 0)
                 return -1;
         }
     }
     return 0;
+}
+
+int rasleak__series_merge(struct rasleak__series_set *a, struct rasleak__series_set *b)
+{
+    if ((uint64_t)a->niters + b->niters > UINT32_MAX)
+        return -1;
+    uint32_t off = (uint32_t)a->niters;
+    for (size_t k = 0; k < b->n; k++) {
+        struct rasleak__series *t = &b->items[k];
+        struct rasleak__series *s = find(a, t->target, t->metric);
+        if (!s || reserve(s, s->n + t->n) < 0)
+            return -1;
+        if (!s->yd && t->yd && widen(s) < 0)
+            return -1;
+        for (size_t i = 0; i < t->n; i++) {
+            s->xi[s->n + i] = t->xi[i] + off;
+            if (s->yd)
+                s->yd[s->n + i] = t->yd ? t->yd[i] : t->yf[i];
+            else
+                s->yf[s->n + i] = t->yf[i];
+        }
+        s->n += t->n;
+        rasleak__series_release(t);
+    }
+    if (b->niters) {
+        double *ni = realloc(a->iters, (a->niters + b->niters) * sizeof *ni);
+        if (!ni)
+            return -1;
+        memcpy(ni + a->niters, b->iters, b->niters * sizeof *ni);
+        a->iters = ni;
+        a->niters += b->niters;
+        a->iters_cap = a->niters;
+    }
+    rasleak__series_free(b);
+    return 0;
+}
+
+int rasleak__series_arrays(const struct rasleak__series_set *set, const struct rasleak__series *s,
+                           double **x, double **y)
+{
+    *x = malloc((s->n ? s->n : 1) * sizeof **x);
+    *y = malloc((s->n ? s->n : 1) * sizeof **y);
+    if (!*x || !*y) {
+        free(*x);
+        free(*y);
+        return -1;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        (*x)[i] = set->iters[s->xi[i]];
+        (*y)[i] = s->yd ? s->yd[i] : s->yf[i];
+    }
+    return 0;
+}
+
+void rasleak__series_release(struct rasleak__series *s)
+{
+    free(s->xi);
+    free(s->yf);
+    free(s->yd);
+    s->xi = NULL;
+    s->yf = NULL;
+    s->yd = NULL;
 }
 
 void rasleak__series_free(struct rasleak__series_set *set)
@@ -86,9 +195,9 @@ void rasleak__series_free(struct rasleak__series_set *set)
     for (size_t i = 0; i < set->n; i++) {
         free(set->items[i].target);
         free(set->items[i].metric);
-        free(set->items[i].x);
-        free(set->items[i].y);
+        rasleak__series_release(&set->items[i]);
     }
     free(set->items);
+    free(set->iters);
     memset(set, 0, sizeof *set);
 }

@@ -1,17 +1,27 @@
 /*
  * series.h - internal: the (x, y) series of each target's metric, gathered
  * from the sample records of a trend file.
+ *
+ * Stored compactly, since a soak run has millions of samples of each of
+ * half a dozen metrics: x as a 32-bit index into one array of iteration
+ * numbers that every series of the set shares, and y as float for as long
+ * as every value is exactly a float (handle counts, page-multiple byte
+ * counts below 64 GiB), as double from the first value that is not.  That
+ * is 8 bytes a value instead of 16.
  */
 #ifndef RASLEAK_SERIES_H
 #define RASLEAK_SERIES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 struct rasleak__series {
     char *target;
     char *metric;
-    double *x, *y;     /* iteration, value: measured phase only */
+    uint32_t *xi;      /* index into the set's iters[] */
+    float *yf;         /* values, while all are exact floats ... */
+    double *yd;        /* ... else these (and yf is NULL) */
     size_t n, cap;
 };
 
@@ -19,10 +29,23 @@ struct rasleak__series_set {
     struct rasleak__series *items;
     size_t n, cap;
     size_t hint;       /* where the last look-up found its series */
+    double *iters;     /* iteration of each measured sample gathered */
+    size_t niters, iters_cap;
 };
 
 /* Append the values of one sample's "targets" object at iteration `iter`. */
 int rasleak__series_add_sample(struct rasleak__series_set *set, double iter, json_t *targets);
+
+/* Append everything of `b` (gathered from a later part of the file) to `a`,
+ * emptying `b`.  0 or -1 (out of memory). */
+int rasleak__series_merge(struct rasleak__series_set *a, struct rasleak__series_set *b);
+
+/* The series as doubles: *x and *y newly allocated, owned by the caller. */
+int rasleak__series_arrays(const struct rasleak__series_set *set, const struct rasleak__series *s,
+                           double **x, double **y);
+
+/* Free the values of one series early (after it was judged). */
+void rasleak__series_release(struct rasleak__series *s);
 
 void rasleak__series_free(struct rasleak__series_set *set);
 

@@ -441,6 +441,42 @@ static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
 
     double *src = k, *dst = ps->tkey;
     uint32_t *sid = id, *did = ps->tid;
+    if (!ps->sm && !ps->has_lo) {
+        /*
+         * Count only, keys exact in one double: the common pass.  No test
+         * for equal keys and no sampler in the loop, so the compiler keeps
+         * it branch-free.
+         */
+        for (size_t w = RUN; w < n; w *= 2) {
+            for (size_t lo_ = 0; lo_ < n; lo_ += 2 * w) {
+                size_t mid = lo_ + w < n ? lo_ + w : n;
+                size_t hi = lo_ + 2 * w < n ? lo_ + 2 * w : n;
+                size_t l = lo_, r = mid, o = lo_;
+                while (l < mid && r < hi) {
+                    double kr = src[r], kl = src[l];
+                    size_t right = kr < kl;
+                    inv += (mid - l) & (0 - right);
+                    dst[o] = right ? kr : kl;
+                    did[o] = right ? sid[r] : sid[l];
+                    o++;
+                    r += right;
+                    l += right ^ 1;
+                }
+                memcpy(dst + o, src + l, (mid - l) * sizeof *dst);
+                memcpy(did + o, sid + l, (mid - l) * sizeof *did);
+                o += mid - l;
+                memcpy(dst + o, src + r, (hi - r) * sizeof *dst);
+                memcpy(did + o, sid + r, (hi - r) * sizeof *did);
+            }
+            double *t = src; src = dst; dst = t;
+            uint32_t *ti = sid; sid = did; did = ti;
+        }
+        if (src != k) {
+            memcpy(k, src, n * sizeof *k);
+            memcpy(id, sid, n * sizeof *id);
+        }
+        return inv;
+    }
     for (size_t w = RUN; w < n; w *= 2) {
         for (size_t lo_ = 0; lo_ < n; lo_ += 2 * w) {
             size_t mid = lo_ + w < n ? lo_ + w : n;
@@ -837,6 +873,54 @@ static void ci_ranks(uint64_t npairs, double mk_var, double confidence,
     *hi = (uint64_t)ru;
 }
 
+int rasleak_sen_slope(const double *x, const double *y, size_t n, double *slope)
+{
+    if (!slope || check_xy(x, y, n) < 0)
+        return RASLEAK_EINVAL;
+    uint64_t npairs = (uint64_t)n * (n - 1) / 2;
+    uint64_t k[2] = {(npairs - 1) / 2, npairs / 2};
+    double v[2];
+    int rc = slope_ranks(x, y, n, RASLEAK_SLOPE_AUTO, k, v, k[0] == k[1] ? 1 : 2);
+    if (rc < 0)
+        return rc;
+    *slope = k[0] == k[1] ? v[0] : (v[0] + v[1]) / 2.0;
+    return 0;
+}
+
+int rasleak_sen_interval(const double *x, const double *y, size_t n, double mk_var,
+                         double confidence, double *lo, double *hi)
+{
+    if (!lo || !hi || check_xy(x, y, n) < 0)
+        return RASLEAK_EINVAL;
+    if (!(mk_var >= 0.0) || !isfinite(mk_var) || !(confidence > 0.0 && confidence < 1.0))
+        return RASLEAK_EINVAL;
+    uint64_t k[2];
+    double v[2];
+    ci_ranks((uint64_t)n * (n - 1) / 2, mk_var, confidence, &k[0], &k[1]);
+    int rc = slope_ranks(x, y, n, RASLEAK_SLOPE_AUTO, k, v, k[0] == k[1] ? 1 : 2);
+    if (rc < 0)
+        return rc;
+    *lo = v[0];
+    *hi = k[0] == k[1] ? v[0] : v[1];
+    return 0;
+}
+
+int rasleak_sen_intercept(const double *x, const double *y, size_t n, double slope,
+                          double *out)
+{
+    if (!x || !y || !out || n < 1 || !isfinite(slope))
+        return RASLEAK_EINVAL;
+    double *r = malloc(n * sizeof *r);
+    if (!r)
+        return RASLEAK_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        r[i] = y[i] - slope * x[i];
+    uint64_t rng = 0x13198a2e03707344u;
+    *out = median(r, n, &rng);
+    free(r);
+    return 0;
+}
+
 int rasleak_sen(const double *x, const double *y, size_t n, double mk_var,
                 double confidence, struct rasleak_sen *out)
 {
@@ -878,13 +962,5 @@ int rasleak_sen(const double *x, const double *y, size_t n, double mk_var,
     out->lo = got[0];
     out->hi = got[1];
 
-    double *r = malloc(n * sizeof *r);
-    if (!r)
-        return RASLEAK_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        r[i] = y[i] - out->slope * x[i];
-    uint64_t rng = 0x13198a2e03707344u;
-    out->intercept = median(r, n, &rng);
-    free(r);
-    return 0;
+    return rasleak_sen_intercept(x, y, n, out->slope, &out->intercept);
 }

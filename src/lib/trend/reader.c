@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,11 @@
 #endif
 
 #include "rasleak/trend.h"
+#include "trend/reader_split.h"
+
+/* A mapped file is let go of behind the reader in steps of this size, so
+ * that reading a file of gigabytes does not hold it all in memory. */
+#define DROP_STEP ((size_t)64 << 20)
 
 enum section { SEC_NONE, SEC_SAMPLES, SEC_EVENTS, SEC_DONE };
 
@@ -43,6 +49,19 @@ struct rasleak_trend_reader {
     long records;
     json_int_t last_iter;
     int have_iter;
+    /* A second part (rasleak__trend_split): its bytes are borrowed, its
+     * line numbers start where the first part's end, counted on first
+     * need, and it notes what rasleak__trend_join() must check. */
+    int borrowed;
+    int part2;
+    int lines_known;
+    size_t drop_pos;          /* mapped bytes before this were let go of */
+    long first_rec_line;
+    char first_type[24];
+    json_int_t first_iter;
+    long first_iter_line;
+    int have_first_iter;
+    int partial;              /* ended in a partial line */
 };
 
 /* ---- loading ----------------------------------------------------------- */
@@ -124,6 +143,15 @@ static int load(struct rasleak_trend_reader *r, const char *path, struct rasleak
 /* Line number of byte offset `off`; offsets are asked for in increasing order. */
 static long line_of(struct rasleak_trend_reader *r, size_t off)
 {
+    if (!r->lines_known) {
+        /* A second part: lines before it are counted once, when first asked. */
+        long nl = 0;
+        for (const char *p = r->buf, *e = r->buf + r->line_pos;
+             p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+            nl++;
+        r->line_no = nl + 1;
+        r->lines_known = 1;
+    }
     if (off < r->line_pos) {
         r->line_pos = 0;
         r->line_no = 1;
@@ -194,6 +222,12 @@ static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
     if (!json_is_integer(iter) || json_integer_value(iter) < 0)
         return fail(r, off, "sample needs \"iter\" as a whole number >= 0%s%s", NULL, NULL, err);
     json_int_t it = json_integer_value(iter);
+    if (r->part2 && !r->have_first_iter) {
+        /* The iteration before it is in the first part: checked at the join. */
+        r->first_iter = it;
+        r->first_iter_line = line_of(r, off);
+        r->have_first_iter = 1;
+    }
     if (r->have_iter && it <= r->last_iter) {
         char a[32], b[32];
         snprintf(a, sizeof a, "%lld", (long long)it);
@@ -275,6 +309,17 @@ static int next_line(struct rasleak_trend_reader *r, json_t **out, size_t *at,
         if (r->pos >= r->len)
             return 0;
         size_t start = r->pos;
+#ifndef _WIN32
+        if (r->mapped && start - r->drop_pos >= 2 * DROP_STEP) {
+            /* Let go of what is behind; it is read again only for a message. */
+            size_t page = (size_t)sysconf(_SC_PAGESIZE);
+            uintptr_t from = ((uintptr_t)(r->buf + r->drop_pos) + page - 1) / page * page;
+            uintptr_t to = (uintptr_t)(r->buf + start - DROP_STEP) / page * page;
+            if (to > from)
+                madvise((void *)from, to - from, MADV_DONTNEED);
+            r->drop_pos = start - DROP_STEP;
+        }
+#endif
         const char *nl = memchr(r->buf + start, '\n', r->len - start);
         size_t end = nl ? (size_t)(nl - r->buf) : r->len;
         r->pos = nl ? end + 1 : r->len;
@@ -292,6 +337,7 @@ static int next_line(struct rasleak_trend_reader *r, json_t **out, size_t *at,
         if (!j) {
             if (!nl) {          /* a partial last line: the run was cut short */
                 r->truncated = 1;
+                r->partial = 1;
                 return 0;
             }
             char col[32];
@@ -446,6 +492,7 @@ int rasleak_trend_open(struct rasleak_trend_reader **out, const char *path,
         return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
     }
     r->line_no = 1;
+    r->lines_known = 1;
     int rc = load(r, path, err);
     if (rc < 0)
         goto fail;
@@ -527,6 +574,11 @@ int rasleak_trend_next(struct rasleak_trend_reader *r, json_t **rec, struct rasl
     }
     r->cur = j;
     r->rec_line = line_of(r, at);
+    if (r->part2 && r->records == 0) {
+        const char *t = json_string_value(json_object_get(j, "type"));
+        snprintf(r->first_type, sizeof r->first_type, "%s", t ? t : "");
+        r->first_rec_line = r->rec_line;
+    }
     int type = classify(r, j, at, want, err);
     if (type < 0)
         return type;
@@ -556,6 +608,11 @@ void rasleak_trend_close(struct rasleak_trend_reader *r)
         return;
     json_decref(r->cur);
     json_decref(r->header);
+    if (r->borrowed) {
+        free(r->path);
+        free(r);
+        return;
+    }
 #ifndef _WIN32
     if (r->mapped)
         munmap((void *)r->buf, r->len);
@@ -564,4 +621,65 @@ void rasleak_trend_close(struct rasleak_trend_reader *r)
         free((void *)r->buf);
     free(r->path);
     free(r);
+}
+
+/* ---- reading in two parts ----------------------------------------------- */
+
+int rasleak__trend_split(struct rasleak_trend_reader *r, size_t min_bytes,
+                         struct rasleak_trend_reader **second, struct rasleak_error *err)
+{
+    *second = NULL;
+    if (r->doc || r->len - r->pos < min_bytes || r->len - r->pos < 2)
+        return 0;
+    size_t mid = r->pos + (r->len - r->pos) / 2;
+    const char *nl = memchr(r->buf + mid, '\n', r->len - mid);
+    if (!nl || (size_t)(nl - r->buf) + 1 >= r->len)
+        return 0;
+    size_t cut = (size_t)(nl - r->buf) + 1;
+    struct rasleak_trend_reader *t = calloc(1, sizeof *t);
+    if (!t || !(t->path = strdup(r->path))) {
+        free(t);
+        return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
+    }
+    t->buf = r->buf;
+    t->len = r->len;
+    t->pos = cut;
+    t->mapped = r->mapped;
+    t->drop_pos = cut;
+    t->borrowed = 1;
+    t->part2 = 1;
+    t->line_pos = cut;
+    t->lines_known = 0;
+    r->len = cut;
+    *second = t;
+    return 0;
+}
+
+int rasleak__trend_join(struct rasleak_trend_reader *first,
+                        struct rasleak_trend_reader *second, struct rasleak_error *err)
+{
+    if (second->first_rec_line > 0 && first->have_summary)
+        return rasleak_error_at(err, RASLEAK_EFORMAT, first->path, second->first_rec_line, 0,
+                                "unexpected '%s' record after the summary", second->first_type);
+    if (second->have_first_iter && first->have_iter && second->first_iter <= first->last_iter) {
+        char a[32], b[32];
+        snprintf(a, sizeof a, "%lld", (long long)second->first_iter);
+        snprintf(b, sizeof b, "%lld", (long long)first->last_iter);
+        return rasleak_error_at(err, RASLEAK_EFORMAT, first->path, second->first_iter_line, 0,
+                                "sample iteration %s does not follow iteration %s "
+                                "(iterations must increase)", a, b);
+    }
+    first->records += second->records;
+    first->have_summary |= second->have_summary;
+    first->truncated = second->records ? second->truncated
+                                       : second->partial || !first->have_summary;
+    if (second->have_iter) {
+        first->last_iter = second->last_iter;
+        first->have_iter = 1;
+    }
+    if (second->records > 0)
+        first->rec_line = second->rec_line;
+    first->len = second->len;
+    first->pos = second->pos;
+    return 0;
 }

@@ -1,0 +1,326 @@
+/*
+ * judge.c - the verdict on one series (docs/analysis.md, "Decision").
+ *
+ * A series leaks when, together:
+ *   1. the Mann-Kendall test finds an upward trend after the correction
+ *      for serial correlation (p < alpha): successive memory samples are
+ *      correlated, and the plain test would call allocator noise a trend;
+ *   2. the lower bound of Sen's slope interval, computed from the same
+ *      corrected variance, is above zero; and
+ *   3. the growth is material: at least a per-metric total over the
+ *      measured run and a per-metric rate per iteration.
+ * Growth that stops (a cache filling up, a pool reaching its size) is a
+ * plateau, not a leak; growth that stops because the resource ran out is
+ * the leak's end, fitted up to the limit.  A significant trend whose slope
+ * interval still reaches zero is mixed evidence: inconclusive.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rasleak/sampler.h"
+#include "rasleak/stats.h"
+#include "analyze/judge.h"
+
+#define TAIL_FRACTION (1.0 / 3.0)
+#define HEAD_FRACTION 0.1
+#define PLATEAU_RATIO 0.1
+#define SETTLE_FACTOR 3.0
+/* The plateau and settling checks fit a part of the run; beyond this many
+ * points they fit evenly spaced points of it, which bounds their cost at
+ * n = 1e7 and leaves the slope estimate consistent. */
+#define PART_MAX_POINTS 20000
+#define HR_ALPHA_LAGS 0.05
+
+double rasleak__min_growth(const char *metric)
+{
+    return rasleak_metric_unit(metric) == RASLEAK_UNIT_BYTES ? RASLEAK__MIN_GROWTH_BYTES
+                                                               : RASLEAK__MIN_GROWTH_COUNT;
+}
+
+double rasleak__min_rate(const struct rasleak_analyze_config *c, const char *metric)
+{
+    for (size_t i = 0; c && i < c->nmin_rates; i++)
+        if (strcmp(c->min_rates[i].metric, metric) == 0)
+            return c->min_rates[i].rate;
+    return rasleak_metric_unit(metric) == RASLEAK_UNIT_BYTES ? RASLEAK__MIN_RATE_BYTES
+                                                               : RASLEAK__MIN_RATE_COUNT;
+}
+
+/* Everything fitted on one stretch of the series. */
+struct fit {
+    struct rasleak_mk mk;
+    struct rasleak_mk_corrected hr;
+    double var_used;           /* max(plain, corrected): the correction only widens */
+    double z, p;               /* from var_used */
+    double slope, lo, hi, intercept;
+    struct rasleak_ols ols;
+};
+
+static int fit(const double *x, const double *y, size_t n, double confidence,
+               struct fit *f)
+{
+    int rc;
+    if ((rc = rasleak_mk(y, n, &f->mk)) < 0 || (rc = rasleak_sen_slope(x, y, n, &f->slope)) < 0)
+        return rc;
+    if ((rc = rasleak_mk_hamed_rao(x, y, n, &f->mk, f->slope, HR_ALPHA_LAGS, 0, &f->hr)) < 0)
+        return rc;
+    /*
+     * Negative autocorrelation would shrink the variance and make the test
+     * bolder than the plain one; a leak detector has no use for that.
+     */
+    f->var_used = f->hr.var_corrected > f->mk.var ? f->hr.var_corrected : f->mk.var;
+    if (f->var_used > 0 && f->mk.s != 0) {
+        double s = f->mk.s;
+        f->z = (s > 0 ? s - 1 : s + 1) / sqrt(f->var_used);
+        f->p = erfc(fabs(f->z) / sqrt(2.0));
+    } else {
+        f->z = 0;
+        f->p = 1;
+    }
+    if ((rc = rasleak_sen_interval(x, y, n, f->var_used, confidence, &f->lo, &f->hi)) < 0 ||
+        (rc = rasleak_sen_intercept(x, y, n, f->slope, &f->intercept)) < 0 ||
+        (rc = rasleak_ols(x, y, n, &f->ols)) < 0)
+        return rc;
+    return 0;
+}
+
+/*
+ * Sen's slope (and the plain Mann-Kendall p) of y[from .. from+count), on
+ * at most PART_MAX_POINTS evenly spaced points of it.
+ */
+static int part_slope(const double *x, const double *y, size_t from, size_t count,
+                      double *slope, double *p)
+{
+    size_t step = (count + PART_MAX_POINTS - 1) / PART_MAX_POINTS;
+    size_t m = (count + step - 1) / step;
+    const double *px = x + from, *py = y + from;
+    double *buf = NULL;
+    if (step > 1) {
+        buf = malloc(2 * m * sizeof *buf);
+        if (!buf)
+            return -1;
+        for (size_t i = 0; i < m; i++) {
+            buf[i] = x[from + i * step];
+            buf[m + i] = y[from + i * step];
+        }
+        px = buf;
+        py = buf + m;
+    }
+    struct rasleak_mk mk;
+    int rc = rasleak_mk(py, m, &mk);
+    if (rc == 0)
+        rc = rasleak_sen_slope(px, py, m, slope);
+    *p = mk.p;
+    free(buf);
+    return rc;
+}
+
+static void set_nan(struct rasleak_series_result *out)
+{
+    out->exhausted_at_iter = out->exhausted_in_s = out->reached_limit_iter = NAN;
+    out->slope_per_iter = out->slope_lo = out->slope_hi = out->intercept = NAN;
+    out->ols_slope = out->ols_intercept = out->ols_se = out->r2 = NAN;
+    out->mk_s = out->mk_var = out->mk_z = out->mk_p = NAN;
+    out->mk_var_corrected = out->mk_z_corrected = out->mk_p_corrected = NAN;
+    out->effective_n = NAN;
+    out->tail_slope = out->settling_slope = NAN;
+    out->growth = NAN;
+    out->settling = 0;
+    snprintf(out->correction, sizeof out->correction, "none");
+}
+
+/* A constant series: every statistic is known without computing it. */
+static void constant(const double *x, size_t n, double v, struct rasleak_series_result *out)
+{
+    out->verdict = RASLEAK_NO_LEAK;
+    snprintf(out->reason, sizeof out->reason, "constant at %.15g", v);
+    out->slope_per_iter = out->slope_lo = out->slope_hi = 0;
+    out->intercept = v;
+    out->ols_slope = 0;
+    out->ols_intercept = v;
+    out->ols_se = n > 2 ? 0 : NAN;
+    out->r2 = 0;
+    out->mk_s = out->mk_var = out->mk_z = 0;
+    out->mk_p = 1;
+    out->mk_var_corrected = out->mk_z_corrected = 0;
+    out->mk_p_corrected = 1;
+    out->effective_n = (double)n;
+    out->growth = 0;
+    (void)x;
+}
+
+/* Did the start of the measured phase still move, against the whole? */
+static void settling_check(const double *x, const double *y, size_t n, double alpha,
+                           double slope, double need_total, struct rasleak_series_result *out)
+{
+    size_t hn = (size_t)ceil((double)n * HEAD_FRACTION);
+    if (hn < 2 * RASLEAK__MIN_SAMPLES)
+        return;
+    double hs, hp;
+    if (part_slope(x, y, 0, hn, &hs, &hp) < 0)
+        return;
+    out->settling_slope = hs;
+    double span = x[hn - 1] - x[0];
+    double off = fabs(hs - slope) * span;
+    out->settling = hp < alpha && off >= need_total && off >= SETTLE_FACTOR * fabs(slope) * span;
+}
+
+void rasleak__judge_series(const struct rasleak_analyze_config *cfg, const char *target,
+                           const char *metric, const double *x, const double *y, size_t n,
+                           double limit, double sec_per_iter,
+                           struct rasleak_series_result *out)
+{
+    struct rasleak_analyze_config defaults;
+    if (!cfg) {
+        rasleak_analyze_config_init(&defaults);
+        cfg = &defaults;
+    }
+    memset(out, 0, sizeof *out);
+    snprintf(out->target, sizeof out->target, "%s", target);
+    snprintf(out->metric, sizeof out->metric, "%s", metric);
+    set_nan(out);
+    out->limit = limit;
+    out->n = n;
+    if (n == 0) {
+        out->verdict = RASLEAK_INCONCLUSIVE;
+        snprintf(out->reason, sizeof out->reason, "no measured samples");
+        return;
+    }
+    out->first_iter = x[0];
+    out->last_iter = x[n - 1];
+    out->first_value = y[0];
+    out->last_value = y[n - 1];
+    if (n < RASLEAK__MIN_SAMPLES) {
+        out->verdict = RASLEAK_INCONCLUSIVE;
+        snprintf(out->reason, sizeof out->reason,
+                 "only %zu measured samples (at least %d needed)", n, RASLEAK__MIN_SAMPLES);
+        return;
+    }
+    size_t i = 1;
+    while (i < n && y[i] == y[0])
+        i++;
+    if (i == n) {
+        constant(x, n, y[0], out);
+        return;
+    }
+
+    /* Once the resource ran out the series is flat at its limit; the trend
+     * that matters is the one that led there. */
+    size_t m = n;
+    for (i = 0; !isnan(limit) && i < n; i++) {
+        if (y[i] >= limit) {
+            out->reached_limit_iter = x[i];
+            m = i + 1 >= RASLEAK__MIN_SAMPLES ? i + 1 : n;
+            break;
+        }
+    }
+    int at_limit = !isnan(out->reached_limit_iter);
+
+    struct fit f;
+    if (fit(x, y, m, cfg->confidence, &f) < 0) {
+        out->verdict = RASLEAK_INCONCLUSIVE;
+        snprintf(out->reason, sizeof out->reason, "statistics failed on this series");
+        return;
+    }
+    out->mk_s = f.mk.s;
+    out->mk_var = f.mk.var;
+    out->mk_z = f.mk.z;
+    out->mk_p = f.mk.p;
+    out->mk_var_corrected = f.var_used;
+    out->mk_z_corrected = f.z;
+    out->mk_p_corrected = f.p;
+    out->effective_n = f.var_used > f.mk.var ? f.hr.n_eff : (double)m;
+    snprintf(out->correction, sizeof out->correction, "%s",
+             f.var_used > f.mk.var ? f.hr.method : "none");
+    out->slope_per_iter = f.slope;
+    out->slope_lo = f.lo;
+    out->slope_hi = f.hi;
+    out->intercept = f.intercept;
+    out->ols_slope = f.ols.slope;
+    out->ols_intercept = f.ols.intercept;
+    out->ols_se = f.ols.slope_se;
+    out->r2 = f.ols.r2;
+    double span = x[m - 1] - x[0];
+    out->growth = f.slope * span;
+    double need_total = rasleak__min_growth(metric);
+    double need_rate = rasleak__min_rate(cfg, metric);
+    settling_check(x, y, m, cfg->alpha, f.slope, need_total, out);
+
+    out->verdict = RASLEAK_NO_LEAK;
+    int grows_plain = f.mk.p < cfg->alpha && f.mk.s > 0;
+    if (grows_plain && !at_limit) {
+        if (!(f.slope > 0)) {
+            /* Significant, yet most pairs are flat: growth that stopped
+             * early, or a one-off step such as a buffer allocated once. */
+            snprintf(out->reason, sizeof out->reason,
+                     "plateau: grew early or in one step, flat for most of the run");
+            return;
+        }
+        /* Did the last part of the run keep growing at the pace of the
+         * whole?  Asked when the tail should show material growth, and
+         * when the slope interval reaches zero, to tell a one-off step
+         * (flat at the end) from mixed evidence. */
+        size_t tn = (size_t)ceil((double)m * TAIL_FRACTION);
+        size_t t0 = m - tn;
+        double tail_span = x[m - 1] - x[t0];
+        double expected = f.slope * tail_span;
+        double ts, tp;
+        if (tn >= RASLEAK__MIN_SAMPLES && (expected >= 3 * need_total || !(f.lo > 0)) &&
+            part_slope(x, y, t0, tn, &ts, &tp) == 0) {
+            out->tail_slope = ts;
+            if (ts * tail_span <= PLATEAU_RATIO * expected) {
+                snprintf(out->reason, sizeof out->reason,
+                         "plateau: grew %.4g per iteration, then flat from about "
+                         "iteration %.0f", f.slope, x[t0]);
+                return;
+            }
+        }
+    }
+    if (!(f.p < cfg->alpha) || f.mk.s <= 0) {
+        snprintf(out->reason, sizeof out->reason,
+                 "no significant upward trend (p=%.3g after the %s correction, "
+                 "effective n %.0f)", f.p, out->correction, out->effective_n);
+        return;
+    }
+    if (!(f.lo > 0)) {
+        out->verdict = RASLEAK_INCONCLUSIVE;
+        snprintf(out->reason, sizeof out->reason,
+                 "mixed evidence: trend significant (p=%.2g) but the slope interval "
+                 "%.4g to %.4g includes zero", f.p, f.lo, f.hi);
+        return;
+    }
+    if (out->growth < need_total || f.slope < need_rate) {
+        if (f.slope < need_rate)
+            snprintf(out->reason, sizeof out->reason,
+                     "slope %.4g below the minimum rate %.4g per iteration", f.slope, need_rate);
+        else
+            snprintf(out->reason, sizeof out->reason,
+                     "growth of %.4g over the run below the minimum %.4g", out->growth,
+                     need_total);
+        return;
+    }
+
+    out->verdict = RASLEAK_LEAK;
+    if (at_limit)
+        snprintf(out->reason, sizeof out->reason,
+                 "grew until it reached its limit of %.0f at iteration %.0f", limit,
+                 out->reached_limit_iter);
+    else
+        snprintf(out->reason, sizeof out->reason,
+                 "grows steadily: p=%.2g (%s, effective n %.0f), slope interval %.4g to "
+                 "%.4g per iteration", f.p, out->correction, out->effective_n, f.lo, f.hi);
+    if (out->settling) {
+        size_t l = strlen(out->reason);
+        snprintf(out->reason + l, sizeof out->reason - l,
+                 "; still settling after the warm-up");
+    }
+    if (!isnan(limit)) {
+        /* Where the fitted line meets the limit: a projection when the run
+         * stopped short of it, a check of the method when it did not. */
+        out->exhausted_at_iter = ceil((limit - f.intercept) / f.slope);
+        double left = out->exhausted_at_iter - out->last_iter;
+        out->exhausted_in_s = left <= 0 ? 0 : isnan(sec_per_iter) ? NAN : left * sec_per_iter;
+    }
+}
