@@ -28,6 +28,7 @@ struct cli_command {
 int cmd_run(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_backends(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* "rasleak: error: <message>" on stderr. */
 void cli_error(const char *fmt, ...)
@@ -57,6 +58,14 @@ int cli_add_min_rate(struct rasleak_min_rate **arr, size_t *n, const char *spec)
 /* The analysis for people, and the exit code that goes with its verdict. */
 void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color);
 int cli_verdict_exit(const struct rasleak_analysis *a);
+
+/*
+ * Write the HTML report of `trend` (analysed as `a`) to the file `out`, or
+ * stdout for "-": beside it first, then renamed over it.  0, or the exit code.
+ */
+struct rasleak_report_config;
+int cli_write_report(const char *out, const char *trend, const struct rasleak_analysis *a,
+                     const struct rasleak_report_config *cfg, int quiet);
 
 /* Whether to colour output on `fp` (a TTY and NO_COLOR unset). */
 int cli_use_color(FILE *fp);

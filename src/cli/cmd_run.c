@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -19,7 +21,7 @@ static const char usage_text[] =
     "                   [--interval-ms MS] [--sample-every K] [--max-failures K]\n"
     "                   [--duration SECONDS] [-o FILE] [--format jsonl|json] [--force]\n"
     "                   [--quiet] [--no-analyze] [--json] [--alpha A]\n"
-    "                   [--min-rate METRIC=RATE]...\n"
+    "                   [--min-rate METRIC=RATE]... [--report FILE]\n"
     "\n"
     "Repeats dial and hang-up through a backend, samples handles and memory after\n"
     "each iteration, streams them to a trend file, then analyzes it.\n"
@@ -37,11 +39,14 @@ static const char usage_text[] =
     "                         which implies --no-analyze)\n"
     "      --format FMT       jsonl (default) or json (default for a .json FILE)\n"
     "      --force            overwrite an existing FILE\n"
-    "  -q, --quiet            no progress line\n"
+    "  -q, --quiet            no progress line and no closing message; on a terminal\n"
+    "                         the progress line shows iteration, rate, time left and\n"
+    "                         the growth of handles and memory since the warm-up\n"
     "      --no-analyze       write the trend file only; exit 0 when it was written\n"
     "      --json             print the analysis as JSON\n"
     "      --alpha A          significance level of the trend test (default 0.01)\n"
     "      --min-rate M=RATE  growth of metric M per iteration below RATE is not a leak\n"
+    "      --report FILE      also write the HTML report of the run (see 'rasleak report')\n"
     "  -h, --help             this help\n"
     "\n"
     "Ctrl-C finishes the current iteration (never leaving a connection dialed),\n"
@@ -72,22 +77,120 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/*
+ * The progress line.  The driver calls at most every 0.1 s; the line is
+ * drawn again only when that much time has passed here too, fits the
+ * terminal's width (a wrapped line cannot be redrawn with \r), and says
+ * what the struct carries: position, pace, time left, failures, and the
+ * growth of each target since the warm-up ended.
+ */
+struct progress_state {
+    double duration_s;     /* the run's time limit; 0 none */
+    double last_draw;      /* monotonic time of the last line */
+    int drawn;
+};
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int term_columns(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
+
+/* 1234567 -> "1,234,567" */
+static const char *grouped(unsigned long long v, char *buf, size_t len)
+{
+    char d[32];
+    snprintf(d, sizeof d, "%llu", v);
+    size_t nd = strlen(d), o = 0;
+    for (size_t i = 0; i < nd && o + 2 < len; i++) {
+        if (i && (nd - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = d[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static const char *clock_text(double s, char *buf, size_t len)
+{
+    if (!isfinite(s) || s < 0) {
+        snprintf(buf, len, "--:--");
+        return buf;
+    }
+    double t = floor(s + 0.5);
+    if (t < 3600)
+        snprintf(buf, len, "%.0f:%02.0f", floor(t / 60), fmod(t, 60));
+    else if (t < 86400)
+        snprintf(buf, len, "%.0f:%02.0f:%02.0f", floor(t / 3600), fmod(floor(t / 60), 60),
+                 fmod(t, 60));
+    else
+        snprintf(buf, len, "%.0fd %02.0fh", floor(t / 86400), fmod(floor(t / 3600), 24));
+    return buf;
+}
+
+static const char *bytes_delta(double v, char *buf, size_t len)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double a = fabs(v);
+    int u = 0;
+    while (a >= 1024 && u < 4) {
+        a /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%s%.*f %s", v < 0 ? "-" : "+", u ? 1 : 0, a, units[u]);
+    return buf;
+}
+
 static void progress(void *ctx, const struct rasleak_progress *p)
 {
-    (void)ctx;
+    struct progress_state *st = ctx;
+    double now = mono_s();
+    if (st->drawn && now - st->last_draw < 0.1 && p->iter < p->total)
+        return;
+    st->drawn = 1;
+    st->last_draw = now;
+
+    char line[512], a[32], b[32], c[32], d[32];
     double rate = p->elapsed_s > 0 ? (double)p->iter / p->elapsed_s : 0;
-    double eta = rate > 0 ? (double)(p->total - p->iter) / rate : 0;
-    fprintf(stderr, "\r\033[K%llu/%llu  %.0f it/s  eta %.0fs  failures %llu",
-            (unsigned long long)p->iter, (unsigned long long)p->total, rate, eta,
-            (unsigned long long)p->dial_failures);
-    if (!isnan(p->handles_delta))
-        fprintf(stderr, "  handles %+.0f  rss %+.0f KiB", p->handles_delta,
-                p->rss_delta_bytes / 1024);
+    double eta = rate > 0 ? (double)(p->total - p->iter) / rate : NAN;
+    if (st->duration_s > 0 && !(eta <= st->duration_s - p->elapsed_s))
+        eta = fmax(0, st->duration_s - p->elapsed_s);
+    int n = snprintf(line, sizeof line, "%s/%s %3.0f%%  %s it/s  eta %s",
+                     grouped(p->iter, a, sizeof a), grouped(p->total, b, sizeof b),
+                     p->total ? 100.0 * (double)p->iter / (double)p->total : 0.0,
+                     grouped((unsigned long long)(rate + 0.5), c, sizeof c),
+                     clock_text(eta, d, sizeof d));
+    if (p->dial_failures && n > 0 && (size_t)n < sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, "  failed dials %s",
+                      grouped(p->dial_failures, a, sizeof a));
+    if (n > 0 && (size_t)n < sizeof line) {
+        if (isnan(p->handles_delta))
+            n += snprintf(line + n, sizeof line - (size_t)n, "  warm-up");
+        else
+            n += snprintf(line + n, sizeof line - (size_t)n, "  self: handles %+.0f  rss %s",
+                          p->handles_delta,
+                          isnan(p->rss_delta_bytes) ? "n/a"
+                                                    : bytes_delta(p->rss_delta_bytes, a, sizeof a));
+    }
+    int cols = term_columns();
+    size_t max = cols > 1 ? (size_t)cols - 1 : 1;
+    if (strlen(line) > max)
+        line[max] = '\0';
+    fprintf(stderr, "\r%s\033[K", line);
     fflush(stderr);
 }
 
 struct run_args {
-    const char *backend, *output, *format;
+    const char *backend, *output, *format, *report;
     struct rasleak_kv *opts;
     size_t nopts;
     unsigned long long iterations, warmup, sample_every, max_failures;
@@ -134,6 +237,7 @@ static int parse(struct run_args *a, int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"alpha", required_argument, NULL, 'a'},
         {"min-rate", required_argument, NULL, 'r'},
+        {"report", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -192,6 +296,7 @@ static int parse(struct run_args *a, int argc, char **argv)
             if (cli_add_min_rate(&a->rates, &a->nrates, optarg) < 0)
                 bad = "--min-rate takes METRIC=RATE with RATE >= 0";
             break;
+        case 'R': a->report = optarg; break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -209,6 +314,10 @@ static int parse(struct run_args *a, int argc, char **argv)
     }
     if (optind < argc) {
         cli_error("run takes no arguments, not '%s' (backend options go with -O)", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (a->report && strcmp(a->output, "-") == 0) {
+        cli_error("--report reads the trend file again: write it to a file with -o");
         return EXIT_USAGE;
     }
     if (!a->warmup_set)
@@ -261,7 +370,9 @@ static int analyze_and_print(const struct run_args *a)
         cli_print_error(&err);
         return cli_input_exit(&err);
     }
-    if (a->json) {
+    if (a->no_analyze) {
+        /* only here for the report */
+    } else if (a->json) {
         json_t *j = rasleak_analysis_to_json(an);
         json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', stdout);
@@ -269,7 +380,12 @@ static int analyze_and_print(const struct run_args *a)
     } else {
         cli_print_analysis(stdout, an, cli_use_color(stdout));
     }
-    int rc = cli_verdict_exit(an);
+    int rc = a->no_analyze ? EXIT_NO_LEAK : cli_verdict_exit(an);
+    if (a->report) {
+        int wrc = cli_write_report(a->report, a->output, an, NULL, a->quiet);
+        if (wrc != 0)
+            rc = wrc;
+    }
     rasleak_analysis_free(an);
     return rc;
 }
@@ -314,9 +430,10 @@ static int execute(struct run_args *a)
     }
     install_signals();
     int show_progress = !a->quiet && isatty(STDERR_FILENO);
+    struct progress_state pst = {a->duration_s, 0, 0};
     struct rasleak_run_config cfg = {
         be, opts, a->iterations, a->warmup, a->interval_ms, a->sample_every, a->max_failures,
-        a->duration_s, w, &stop_requested, show_progress ? progress : NULL, NULL,
+        a->duration_s, w, &stop_requested, show_progress ? progress : NULL, &pst,
     };
     struct rasleak_run_result res;
     int rc = rasleak_run(&cfg, &res, &err);
@@ -345,7 +462,7 @@ static int execute(struct run_args *a)
         fprintf(stderr, "rasleak: %llu iterations, stopped: %s; trend in '%s'\n",
                 (unsigned long long)res.iterations_done,
                 rasleak_stop_reason_name(res.stop_reason), to_stdout ? "-" : a->output);
-    if (a->no_analyze || to_stdout)
+    if ((a->no_analyze && !a->report) || to_stdout)
         return EXIT_NO_LEAK;
     return analyze_and_print(a);
 }

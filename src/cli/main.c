@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
     {"run", cmd_run, "repeat dial/hang-up through a backend, sample, and judge"},
     {"analyze", cmd_analyze, "judge a trend file: which metric of which process grows"},
     {"backends", cmd_backends, "list the backends and their options"},
+    {"report", cmd_report, "write a trend file as one HTML page with charts"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,584 @@
+/*
+ * CLI tests of what people look at: 'rasleak report' and 'run --report'
+ * (the page parses as XML, a headless Chromium renders its charts), the
+ * progress line of 'run' under a pseudo-terminal and its absence elsewhere,
+ * the colour of 'analyze', and the man page and bash completion against
+ * every --help.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <pty.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <png.h>
+
+static char dir[64];
+static char out_path[128], err_path[128], trend[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/rasleak-clirep-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
+    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
+    snprintf(trend, sizeof trend, "%s/trend.jsonl", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* How a child's standard streams are set up. */
+struct io {
+    int in, out, err;        /* -1: /dev/null, stdout/stderr files */
+    const char *no_color;    /* NULL: unset NO_COLOR; else its value */
+};
+
+static pid_t spawn(const char *const *args, const struct io *io)
+{
+    const char *argv[64];
+    size_t n = 0;
+    argv[n++] = RASLEAK_BIN;
+    for (size_t i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int in = io && io->in >= 0 ? io->in : open("/dev/null", O_RDONLY);
+        int o = io && io->out >= 0 ? io->out : open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = io && io->err >= 0 ? io->err : open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(in, 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        if (chdir(dir) != 0)
+            _exit(126);
+        if (io && io->no_color)
+            setenv("NO_COLOR", io->no_color, 1);
+        else
+            unsetenv("NO_COLOR");
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_exit(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+#define RUN(...) wait_exit(spawn((const char *const[]){__VA_ARGS__, NULL}, NULL))
+
+static char *slurp(const char *p, size_t *len)
+{
+    FILE *fp = fopen(p, "rb");
+    if (!fp)
+        return strdup("");
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    size_t got = fread(b, 1, (size_t)n, fp);
+    b[got] = '\0';
+    if (len)
+        *len = got;
+    fclose(fp);
+    return b;
+}
+
+static void expect_in(const char *p, const char *needle)
+{
+    char *s = slurp(p, NULL);
+    if (!strstr(s, needle))
+        fail_msg("'%s' not in %s:\n%s", needle, p, s);
+    free(s);
+}
+
+static char *in_dir(const char *name)
+{
+    static char buf[4][256];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+/* ---- the page as XML -------------------------------------------------- */
+
+static xmlDocPtr parse_page(const char *path)
+{
+    xmlResetLastError();
+    xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+    const xmlError *e = xmlGetLastError();
+    if (!doc || e)
+        fail_msg("'%s' is not well-formed XML: %s", path, e ? e->message : "?");
+    return doc;
+}
+
+static int count(xmlDocPtr doc, const char *xpath)
+{
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    xmlXPathRegisterNs(ctx, BAD_CAST "h", BAD_CAST "http://www.w3.org/1999/xhtml");
+    xmlXPathRegisterNs(ctx, BAD_CAST "s", BAD_CAST "http://www.w3.org/2000/svg");
+    xmlXPathObjectPtr r = xmlXPathEvalExpression(BAD_CAST xpath, ctx);
+    assert_non_null(r);
+    int n = r->nodesetval ? r->nodesetval->nodeNr : 0;
+    xmlXPathFreeObject(r);
+    xmlXPathFreeContext(ctx);
+    return n;
+}
+
+static void check_page(const char *path, int min_charts)
+{
+    xmlDocPtr doc = parse_page(path);
+    assert_true(count(doc, "//s:svg") >= min_charts);
+    assert_int_equal(count(doc, "//h:script | //s:script | //*[@src] | //h:link"), 0);
+    assert_int_equal(count(doc, "//s:svg[s:title='self handles']//s:polyline[@class='data']"), 1);
+    xmlFreeDoc(doc);
+}
+
+/* ---- report and run --report ------------------------------------------ */
+
+static void test_report_command(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("run", "-O", "leak_handles=1", "-n", "400", "-o", trend, "-q",
+                         "--no-analyze"), 0);
+    /* default output: the trend file's name with .html; exit code is the verdict */
+    assert_int_equal(RUN("report", trend), 1);
+    expect_in(err_path, "report in '");
+    check_page(in_dir("trend.html"), 6);
+    expect_in(in_dir("trend.html"), "Leak found.");
+
+    assert_int_equal(RUN("report", "-q", "--title", "Case <42>", "-o", "-", trend), 1);
+    expect_in(out_path, "<title>Case &lt;42&gt;</title>");
+    char *err = slurp(err_path, NULL);
+    assert_string_equal(err, "");
+    free(err);
+
+    /* stdin, spooled: the page names it (stdin) */
+    struct io io = {open(trend, O_RDONLY), -1, -1, NULL};
+    assert_int_equal(wait_exit(spawn((const char *const[]){"report", "-q", "-", NULL}, &io)), 1);
+    close(io.in);
+    check_page(in_dir("rasleak-report.html"), 6);
+    expect_in(in_dir("rasleak-report.html"), "rasleak report: (stdin)");
+
+    /* errors */
+    assert_int_equal(RUN("report", "-o", trend, trend), 2);
+    expect_in(err_path, "would replace the trend file");
+    assert_int_equal(RUN("report", "--width", "5", trend), 2);
+    assert_int_equal(RUN("report"), 2);
+    assert_int_equal(RUN("report", "--bogus", trend), 2);
+    assert_int_equal(RUN("report", "nonexistent.jsonl"), 3);
+    expect_in(err_path, "cannot open 'nonexistent.jsonl'");
+    assert_int_equal(RUN("report", "-o", "/nonexistent-dir/r.html", trend), 4);
+    assert_int_equal(RUN("report", "-o", dir, trend), 4);
+    /* a failed write leaves no temporary file behind */
+    assert_int_equal(RUN("report", "-o", "/dev/full", trend), 4);
+}
+
+static void test_run_report(void **state)
+{
+    (void)state;
+    char *rep = in_dir("run.html");
+    assert_int_equal(RUN("run", "-O", "leak_handles=1", "-n", "300", "-o", trend, "-q",
+                         "--report", rep), 1);
+    expect_in(out_path, "verdict: leak");
+    check_page(rep, 6);
+    /* only the report: nothing printed, exit 0 */
+    char *rep2 = in_dir("run2.html");
+    assert_int_equal(RUN("run", "-n", "100", "-o", trend, "--force", "-q", "--no-analyze",
+                         "--report", rep2), 0);
+    char *o = slurp(out_path, NULL);
+    assert_string_equal(o, "");
+    free(o);
+    check_page(rep2, 5);
+    assert_int_equal(RUN("run", "-n", "100", "-o", "-", "--report", rep2), 2);
+    expect_in(err_path, "--report reads the trend file again");
+}
+
+/* ---- a pseudo-terminal ------------------------------------------------ */
+
+/*
+ * Run rasleak with stderr (which = 2) or stdout (which = 1) on a new
+ * pseudo-terminal 120 columns wide; returns what the terminal received.
+ */
+static char *run_pty(const char *const *args, int which, const char *no_color, int *rc,
+                     double *secs)
+{
+    int m, s;
+    struct winsize ws = {40, 120, 0, 0};
+    assert_int_equal(openpty(&m, &s, NULL, NULL, &ws), 0);
+    fcntl(m, F_SETFD, FD_CLOEXEC);
+    struct io io = {-1, which == 1 ? s : -1, which == 2 ? s : -1, no_color};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid_t pid = spawn(args, &io);
+    close(s);
+    size_t len = 0, cap = 1 << 16;
+    char *buf = malloc(cap);
+    for (;;) {
+        struct pollfd p = {m, POLLIN, 0};
+        int r = poll(&p, 1, 60000);
+        if (r <= 0)
+            break;
+        if (len + 4096 > cap)
+            buf = realloc(buf, cap *= 2);
+        ssize_t got = read(m, buf + len, 4096);
+        if (got <= 0)
+            break;      /* EIO: the last holder of the terminal has gone */
+        len += (size_t)got;
+    }
+    *rc = wait_exit(pid);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    *secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    close(m);
+    buf[len] = '\0';
+    return buf;
+}
+
+static size_t occurrences(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void test_progress_line_on_tty(void **state)
+{
+    (void)state;
+    int rc;
+    double secs;
+    char *t = run_pty((const char *const[]){"run", "-O", "leak_handles=1", "-O",
+                                            "latency_ms=1", "-n", "1500", "--warmup", "100",
+                                            "-o", trend, "--no-analyze", NULL},
+                      2, NULL, &rc, &secs);
+    assert_int_equal(rc, 0);
+    size_t lines = occurrences(t, "it/s");
+    if (lines < 3 || !strstr(t, "/1,500 ") || !strstr(t, "eta ") ||
+        !strstr(t, "self: handles +") || !strstr(t, "\033[K"))
+        fail_msg("no progress line on the terminal:\n%s", t);
+    /* at most ten a second, and the first before the warm-up ended */
+    assert_true((double)lines <= secs * 10 + 3);
+    assert_non_null(strstr(t, "warm-up"));
+    /* the leak shows while it happens: the handle delta grows */
+    const char *last = NULL;
+    for (const char *p = t; (p = strstr(p, "handles +")) != NULL; p++)
+        last = p;
+    long delta = strtol(last + strlen("handles +"), NULL, 10);
+    assert_true(delta > 500);
+    /* never wider than the terminal */
+    for (char *line = strtok(t, "\r\n"); line; line = strtok(NULL, "\r\n"))
+        assert_true(strlen(line) < 120 + 8);   /* + the escape sequence */
+    free(t);
+}
+
+static void test_no_progress_off_tty_or_quiet(void **state)
+{
+    (void)state;
+    /* stderr a file: no progress */
+    assert_int_equal(RUN("run", "-O", "latency_ms=1", "-n", "400", "-o", trend, "--no-analyze"),
+                     0);
+    char *e = slurp(err_path, NULL);
+    assert_null(strstr(e, "it/s"));
+    assert_null(strchr(e, '\r'));
+    assert_null(strchr(e, '\033'));
+    assert_non_null(strstr(e, "400 iterations"));
+    free(e);
+    /* a terminal, but --quiet: nothing at all */
+    int rc;
+    double secs;
+    char *t = run_pty((const char *const[]){"run", "-O", "latency_ms=1", "-n", "400", "-o",
+                                            trend, "--force", "--no-analyze", "--quiet", NULL},
+                      2, NULL, &rc, &secs);
+    assert_int_equal(rc, 0);
+    assert_string_equal(t, "");
+    free(t);
+}
+
+static void test_analyze_colour(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("run", "-O", "leak_handles=1", "-n", "300", "-o", trend, "-q",
+                         "--no-analyze"), 0);
+    int rc;
+    double secs;
+    char *t = run_pty((const char *const[]){"analyze", trend, NULL}, 1, NULL, &rc, &secs);
+    assert_int_equal(rc, 1);
+    if (!strstr(t, "\033[1;31mleak"))
+        fail_msg("no colour on a terminal:\n%s", t);
+    assert_non_null(strstr(t, "target"));
+    free(t);
+    t = run_pty((const char *const[]){"analyze", trend, NULL}, 1, "1", &rc, &secs);
+    assert_int_equal(rc, 1);
+    assert_null(strchr(t, '\033'));
+    assert_non_null(strstr(t, "verdict: leak"));
+    free(t);
+    /* not a terminal: no colour */
+    assert_int_equal(RUN("analyze", trend), 1);
+    char *o = slurp(out_path, NULL);
+    assert_null(strchr(o, '\033'));
+    /* the table is aligned: every series row has its verdict in one column */
+    const char *hdr = strstr(o, "  target");
+    assert_non_null(hdr);
+    const char *vcol = strstr(hdr, "verdict");
+    size_t col = (size_t)(vcol - hdr);
+    for (const char *line = strchr(hdr, '\n') + 1; *line && *line != '\n';
+         line = strchr(line, '\n') + 1) {
+        if (strncmp(line, "  self", 6) != 0)
+            continue;
+        const char *v = line + col;
+        assert_true(strncmp(v, "leak", 4) == 0 || strncmp(v, "no_leak", 7) == 0 ||
+                    strncmp(v, "inconclusive", 12) == 0);
+    }
+    free(o);
+}
+
+/* ---- man page and completion ------------------------------------------- */
+
+/* The man page with roff's "\-" as "-". */
+static char *man_text(void)
+{
+    char *m = slurp(RASLEAK_SOURCE_DIR "/docs/rasleak.1", NULL);
+    char *w = m;
+    for (const char *r = m; *r; r++) {
+        if (r[0] == '\\' && r[1] == '-')
+            continue;
+        *w++ = *r;
+    }
+    *w = '\0';
+    return m;
+}
+
+static void test_man_page_and_completion_match_help(void **state)
+{
+    (void)state;
+    char *man = man_text();
+    char *comp = slurp(RASLEAK_SOURCE_DIR "/completions/rasleak.bash", NULL);
+    assert_true(strlen(man) > 1000 && strlen(comp) > 500);
+    assert_int_equal(RUN("--help"), 0);
+    char *help = slurp(out_path, NULL);
+    char *cmds = strstr(help, "commands:\n");
+    assert_non_null(cmds);
+    size_t ncmd = 0;
+    for (char *line = strchr(cmds, '\n') + 1; line[0] == ' '; line = strchr(line, '\n') + 1) {
+        char name[32], want[64];
+        assert_int_equal(sscanf(line, "%31s", name), 1);
+        snprintf(want, sizeof want, ".SS \"rasleak %s", name);
+        if (!strstr(man, want))
+            fail_msg("the man page has no section for '%s'", name);
+        if (!strstr(comp, name))
+            fail_msg("the completion does not know '%s'", name);
+        /* every long option of the command's --help is in both */
+        assert_int_equal(RUN(name, "--help"), 0);
+        char *sub = slurp(out_path, NULL);
+        for (char *p = sub; (p = strstr(p, "--")) != NULL;) {
+            char opt[64];
+            size_t k = 0;
+            p += 2;
+            while ((p[k] >= 'a' && p[k] <= 'z') || p[k] == '-')
+                k++;
+            if (k == 0 || k > 40)
+                continue;
+            snprintf(opt, sizeof opt, "--%.*s", (int)k, p);
+            char bounded[80];
+            snprintf(bounded, sizeof bounded, "%s", opt);
+            if (!strstr(man, bounded))
+                fail_msg("'%s' of 'rasleak %s --help' is not in docs/rasleak.1", opt, name);
+            if (strcmp(name, "backends") != 0 && !strstr(comp, bounded))
+                fail_msg("'%s' of 'rasleak %s --help' is not in the completion", opt, name);
+            p += k;
+        }
+        free(sub);
+        ncmd++;
+    }
+    assert_true(ncmd >= 4);
+    free(help);
+
+    /* man renders it without a warning, where man is installed */
+    if (access("/usr/bin/man", X_OK) == 0) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "MANWIDTH=80 man --warnings -l '%s/docs/rasleak.1' "
+                                  ">/dev/null 2>'%s'", RASLEAK_SOURCE_DIR, err_path);
+        assert_int_equal(system(cmd), 0);
+        char *w = slurp(err_path, NULL);
+        if (*w)
+            fail_msg("man warns:\n%s", w);
+        free(w);
+    }
+
+    /* the completion completes: commands, options, backends, -O keys */
+    if (access("/bin/bash", X_OK) == 0) {
+        static const struct {
+            const char *words, *expect;
+            int cword;
+        } cases[] = {
+            {"r", "report run", 1},
+            {"run --rep", "--report", 2},
+            {"run -b ''", "curl mock plugin", 3},
+            {"run -b mock -O leak_h", "leak_handles=", 5},
+            {"report --ti", "--title", 2},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            char cmd[1024];
+            snprintf(cmd, sizeof cmd,
+                     "bash -c 'source \"%s/completions/rasleak.bash\"; COMP_WORDS=(\"%s\" %s); "
+                     "COMP_CWORD=%d; _rasleak; printf \"%%s\\n\" \"${COMPREPLY[@]}\" | sort | "
+                     "tr \"\\n\" \" \"' > '%s'",
+                     RASLEAK_SOURCE_DIR, RASLEAK_BIN, cases[i].words, cases[i].cword, out_path);
+            assert_int_equal(system(cmd), 0);
+            char *got = slurp(out_path, NULL);
+            size_t n = strlen(got);
+            while (n && got[n - 1] == ' ')
+                got[--n] = '\0';
+            /* curl is there only when built with libcurl */
+            if (i == 2 && strcmp(got, "mock plugin") == 0)
+                got[0] = '\0', strcpy(got, cases[i].expect);
+            if (strcmp(got, cases[i].expect) != 0)
+                fail_msg("completing 'rasleak %s': got '%s', want '%s'", cases[i].words, got,
+                         cases[i].expect);
+            free(got);
+        }
+    }
+    free(man);
+    free(comp);
+}
+
+/* ---- a real browser --------------------------------------------------- */
+
+static int find_chromium(char *out, size_t len)
+{
+    static const char *const names[] = {"chromium", "chromium-browser", "google-chrome"};
+    const char *path = getenv("PATH");
+    char *copy = strdup(path ? path : "/usr/bin:/bin");
+    int found = 0;
+    for (size_t i = 0; i < 3 && !found; i++)
+        for (char *d = strtok(copy, ":"); d && !found; d = strtok(NULL, ":")) {
+            snprintf(out, len, "%s/%s", d, names[i]);
+            found = access(out, X_OK) == 0;
+        }
+    free(copy);
+    if (!found)
+        for (size_t i = 0; i < 3 && !found; i++) {
+            snprintf(out, len, "/usr/bin/%s", names[i]);
+            found = access(out, X_OK) == 0;
+        }
+    return found;
+}
+
+static int near(const unsigned char *p, int r, int g, int b, int tol)
+{
+    return abs(p[0] - r) <= tol && abs(p[1] - g) <= tol && abs(p[2] - b) <= tol;
+}
+
+static void test_chromium_renders_the_charts(void **state)
+{
+    (void)state;
+    char chromium[512];
+    if (!find_chromium(chromium, sizeof chromium)) {
+        print_message("chromium is not installed (scripts/bootstrap --extra): skipped\n");
+        skip();
+    }
+    char *rep = in_dir("view.html");
+    assert_int_equal(RUN("run", "-O", "leak_handles=1", "-n", "400", "-o", trend, "-q",
+                         "--no-analyze", "--report", rep), 0);
+    char *png = in_dir("shot.png"), *profile = in_dir("profile");
+    char shot_arg[300], profile_arg[300], url[300];
+    snprintf(shot_arg, sizeof shot_arg, "--screenshot=%s", png);
+    snprintf(profile_arg, sizeof profile_arg, "--user-data-dir=%s", profile);
+    snprintf(url, sizeof url, "file://%s", rep);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        dup2(nul, 0);
+        dup2(nul, 1);
+        dup2(nul, 2);
+        setenv("HOME", dir, 1);
+        execl(chromium, chromium, "--headless", "--no-sandbox", "--disable-gpu",
+              "--disable-background-networking", "--disable-component-update",
+              "--no-first-run", profile_arg, shot_arg, "--window-size=1200,900", url,
+              (char *)NULL);
+        _exit(127);
+    }
+    /* bounded: a browser that hangs fails the test instead of the suite */
+    int st = 0;
+    for (int waited = 0; waited < 1200; waited++) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            break;
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+        if (waited == 1199) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            fail_msg("chromium did not finish in 120 s");
+        }
+    }
+    png_image img;
+    memset(&img, 0, sizeof img);
+    img.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_file(&img, png))
+        fail_msg("no screenshot from chromium (exit %d): %s", WEXITSTATUS(st), img.message);
+    img.format = PNG_FORMAT_RGB;
+    unsigned char *px = malloc(PNG_IMAGE_SIZE(img));
+    assert_true(png_image_finish_read(&img, NULL, px, 0, NULL));
+    assert_true(img.width >= 1000 && img.height >= 800);
+    /* The first chart is in view: the samples' blue line spans much of
+     * the plot, the warm-up is shaded, and the page is not one colour. */
+    size_t blue = 0, shade = 0, white = 0;
+    unsigned minx = img.width, maxx = 0;
+    for (unsigned y = 0; y < img.height; y++)
+        for (unsigned x = 0; x < img.width; x++) {
+            const unsigned char *p = px + 3 * ((size_t)y * img.width + x);
+            if (near(p, 0x1f, 0x77, 0xb4, 40)) {
+                blue++;
+                minx = x < minx ? x : minx;
+                maxx = x > maxx ? x : maxx;
+            }
+            shade += near(p, 0xec, 0xec, 0xec, 3);
+            white += near(p, 0xff, 0xff, 0xff, 0);
+        }
+    free(px);
+    png_image_free(&img);
+    if (blue < 300 || maxx - minx < 300 || shade < 1000)
+        fail_msg("the chart area looks blank: %zu blue pixels over %u..%u, %zu shaded", blue,
+                 minx, maxx, shade);
+    assert_true(white < (size_t)img.width * img.height);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_report_command), T(test_run_report), T(test_progress_line_on_tty),
+        T(test_no_progress_off_tty_or_quiet), T(test_analyze_colour),
+        T(test_man_page_and_completion_match_help), T(test_chromium_renders_the_charts),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    xmlCleanupParser();
+    return rc;
+}
