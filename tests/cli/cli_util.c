@@ -45,6 +45,8 @@ pid_t cli_start(const struct cli_proc *p, const char *bin, const char *const *ar
             rl.rlim_cur = (rlim_t)p->nofile;
             setrlimit(RLIMIT_NOFILE, &rl);
         }
+        if (p->env)
+            putenv((char *)p->env);
         if (p->uid >= 0 && (setgid((gid_t)p->uid) != 0 || setuid((uid_t)p->uid) != 0))
             _exit(125);
         execvp(argv[0], (char *const *)argv);
@@ -93,4 +95,16 @@ void cli_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+json_t *cli_find_series(json_t *analysis, const char *target, const char *metric)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(analysis, "series"), i, s) {
+        if (strcmp(json_string_value(json_object_get(s, "target")), target) == 0 &&
+            strcmp(json_string_value(json_object_get(s, "metric")), metric) == 0)
+            return s;
+    }
+    return NULL;
 }

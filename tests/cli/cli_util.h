@@ -15,6 +15,7 @@ struct cli_proc {
     const char *err;      /* file for its stderr */
     long nofile;          /* > 0: soft descriptor limit for the child */
     long uid;             /* >= 0: run as this user (and group) */
+    const char *env;      /* NAME=VALUE to add to the child's environment, or NULL */
 };
 
 /* Start `bin` with `args` (NULL-terminated) as `p` says; the child's pid. */
@@ -33,5 +34,8 @@ char *cli_slurp(const char *path);
 json_t *cli_last_record(const char *path);
 
 void cli_sleep_ms(long ms);
+
+/* The series of `target`'s `metric` in a rasleak-analysis document, or NULL. */
+json_t *cli_find_series(json_t *analysis, const char *target, const char *metric);
 
 #endif

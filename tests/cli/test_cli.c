@@ -49,7 +49,7 @@ struct limits { long nofile; };
 
 static pid_t start(const char *const *args, const struct limits *lim)
 {
-    struct cli_proc p = {dir, out_path, err_path, lim ? lim->nofile : 0, -1};
+    struct cli_proc p = {dir, out_path, err_path, lim ? lim->nofile : 0, -1, NULL};
     return cli_start(&p, RASLEAK_BIN, args);
 }
 
@@ -80,29 +80,12 @@ static json_t *stdout_json(void)
     return j;
 }
 
-static json_t *find_series(json_t *analysis, const char *target, const char *metric)
-{
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(analysis, "series"), i, s) {
-        if (strcmp(json_string_value(json_object_get(s, "target")), target) == 0 &&
-            strcmp(json_string_value(json_object_get(s, "metric")), metric) == 0)
-            return s;
-    }
-    return NULL;
-}
-
 static json_t *series(json_t *analysis, const char *target, const char *metric)
 {
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(analysis, "series"), i, s) {
-        if (strcmp(json_string_value(json_object_get(s, "target")), target) == 0 &&
-            strcmp(json_string_value(json_object_get(s, "metric")), metric) == 0)
-            return s;
-    }
-    fail_msg("no series %s/%s", target, metric);
-    return NULL;
+    json_t *s = cli_find_series(analysis, target, metric);
+    if (!s)
+        fail_msg("no series %s/%s", target, metric);
+    return s;
 }
 
 static const char *verdict_of(json_t *s)
@@ -201,7 +184,7 @@ static void test_memory_leak_flagged(void **state)
     json_t *a = stdout_json();
     if (cli_wrapped()) {
         /* valgrind's malloc keeps no glibc books: not available, not 0 */
-        assert_null(find_series(a, "self", "heap_bytes"));
+        assert_null(cli_find_series(a, "self", "heap_bytes"));
     } else {
         json_t *heap = series(a, "self", "heap_bytes");
         assert_string_equal(verdict_of(heap), "leak");
@@ -330,7 +313,13 @@ static void test_existing_output_needs_force(void **state)
 static void test_unwritable_output_exits_4(void **state)
 {
     (void)state;
+    struct stat dev;
+    if (stat("/dev/full", &dev) != 0 || !S_ISCHR(dev.st_mode))
+        fail_msg("/dev/full is not the full device: something replaced it");
     assert_int_equal(RUN("run", "-n", "2000", "-o", "/dev/full", "--force", "-q"), 4);
+    /* --force truncates and writes; it must never replace the device */
+    assert_int_equal(stat("/dev/full", &dev), 0);
+    assert_true(S_ISCHR(dev.st_mode));
     expect_in(err_path, "cannot write '/dev/full'");
     char *o = cli_slurp(out_path);
     assert_string_equal(o, "");

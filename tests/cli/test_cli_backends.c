@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 #endif
 #include "../fixtures/server_ctl.h"
+#include "cli_util.h"
 
 static char dir[64];
 static char out_path[128], err_path[128], trend[128];
@@ -52,60 +53,16 @@ static int teardown(void **state)
 /* Run rasleak with `args` (NULL-terminated); stdout/stderr to files; the exit code. */
 static int run_args(const char *const *args)
 {
-    const char *argv[80];
-    size_t n = 0;
-    char *wrapper = getenv("RASLEAK_TEST_WRAPPER");
-    char *wcopy = wrapper && *wrapper ? strdup(wrapper) : NULL;
-    if (wcopy)
-        for (char *tok = strtok(wcopy, " "); tok && n < 32; tok = strtok(NULL, " "))
-            argv[n++] = tok;
-    argv[n++] = RASLEAK_BIN;
-    for (size_t i = 0; args[i] && n < 79; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
+    struct cli_proc p = {dir, out_path, err_path, 0, -1, child_env};
     fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(o, 1);
-        dup2(e, 2);
-        close(o);
-        close(e);
-        if (chdir(dir) != 0)
-            _exit(126);
-        if (child_env)
-            putenv((char *)child_env);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    free(wcopy);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+    return cli_wait(cli_start(&p, RASLEAK_BIN, args));
 }
 
 #define RUN(...) run_args((const char *const[]){__VA_ARGS__, NULL})
 
-static char *slurp(const char *p)
-{
-    FILE *fp = fopen(p, "rb");
-    if (!fp)
-        return strdup("");
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = fread(b, 1, (size_t)n, fp);
-    b[got] = '\0';
-    fclose(fp);
-    return b;
-}
-
 static void expect_in(const char *p, const char *needle)
 {
-    char *s = slurp(p);
+    char *s = cli_slurp(p);
     if (!strstr(s, needle))
         fail_msg("'%s' not in %s:\n%s", needle, p, s);
     free(s);
@@ -116,8 +73,8 @@ static json_t *stdout_json(void)
     json_error_t e;
     json_t *j = json_load_file(out_path, 0, &e);
     if (!j) {
-        char *s = slurp(out_path);
-        char *er = slurp(err_path);
+        char *s = cli_slurp(out_path);
+        char *er = cli_slurp(err_path);
         fail_msg("stdout is not JSON (%s): %s\nstderr: %s", e.text, s, er);
     }
     return j;
@@ -130,15 +87,10 @@ static const char *verdict_of(json_t *s)
 
 static json_t *series(json_t *analysis, const char *target, const char *metric)
 {
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(analysis, "series"), i, s) {
-        if (strcmp(json_string_value(json_object_get(s, "target")), target) == 0 &&
-            strcmp(json_string_value(json_object_get(s, "metric")), metric) == 0)
-            return s;
-    }
-    fail_msg("no series %s/%s", target, metric);
-    return NULL;
+    json_t *s = cli_find_series(analysis, target, metric);
+    if (!s)
+        fail_msg("no series %s/%s", target, metric);
+    return s;
 }
 
 /*
@@ -173,7 +125,7 @@ static size_t expect_only_leaks(json_t *a, const char *const *leaking)
 /* The summary record of a JSON Lines trend file (the last line). */
 static json_t *summary_of(const char *p)
 {
-    char *s = slurp(p);
+    char *s = cli_slurp(p);
     size_t n = strlen(s);
     while (n && s[n - 1] == '\n')
         s[--n] = '\0';
@@ -188,7 +140,7 @@ static json_t *summary_of(const char *p)
 /* The first event record of a trend file, or NULL. */
 static json_t *first_event(const char *p)
 {
-    char *s = slurp(p), *save = NULL;
+    char *s = cli_slurp(p), *save = NULL;
     json_t *found = NULL;
     for (char *line = strtok_r(s, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
         json_t *j = json_loads(line, 0, NULL);
@@ -301,8 +253,10 @@ static void test_curl_failures(void **state)
     struct fixture_server s;
     const char *slow[] = {"--delay-ms", "10000", NULL};
     assert_int_equal(server_start(&s, slow), 0);
-    expect_failing_run(server_url(&s, "http", "/", url, sizeof url), "100", 28,
-                       "curl: (28) Operation timed out after");
+    /* libcurl words it by phase ("Operation timed out after ...", or
+     * "Connection time-out" when a slow start, as under valgrind, makes the
+     * connect itself late): the code is what is certain. */
+    expect_failing_run(server_url(&s, "http", "/", url, sizeof url), "100", 28, "curl: (28) ");
     json_decref(server_stop(&s));
 
     expect_failing_run("htp://127.0.0.1/", "1000", 1, "curl: (1) Protocol \"htp\" not supported");
@@ -325,6 +279,10 @@ static void test_curl_failures(void **state)
 static void test_curl_reuse_cookies(void **state)
 {
     (void)state;
+    /* The leak is libcurl's own; under valgrind it is (rightly) an error
+     * of the run, which the gcc and sanitizer stages already pin down. */
+    if (cli_wrapped())
+        skip();
     struct fixture_server s;
     const char *args[] = {"--set-cookie", NULL};
     assert_int_equal(server_start(&s, args), 0);
@@ -400,10 +358,15 @@ static void test_plugin_flags_exactly_the_leak(void **state)
     assert_int_equal(RUN("run", "-b", "plugin", "-O", path, "-O", "leak_bytes=8192", "-n", "600",
                          "-o", trend, "--force", "--json", "-q"), 1);
     a = stdout_json();
-    s = series(a, "self", "heap_bytes");
-    assert_string_equal(verdict_of(s), "leak");
-    double slope = json_number_value(json_object_get(s, "slope_per_iter"));
-    assert_true(slope >= 8192 && slope < 8192 * 1.1);
+    if (cli_wrapped()) {
+        /* valgrind's malloc keeps no glibc books: not available, not 0 */
+        assert_null(cli_find_series(a, "self", "heap_bytes"));
+    } else {
+        s = series(a, "self", "heap_bytes");
+        assert_string_equal(verdict_of(s), "leak");
+        double slope = json_number_value(json_object_get(s, "slope_per_iter"));
+        assert_true(slope >= 8192 && slope < 8192 * 1.1);
+    }
     assert_string_equal(verdict_of(series(a, "self", "rss_bytes")), "leak");
     assert_string_equal(verdict_of(series(a, "self", "handles")), "no_leak");
     assert_string_equal(verdict_of(series(a, "leaky", "objects_alive")), "no_leak");
