@@ -164,7 +164,8 @@ static void test_duration(void **state)
     double d = json_number_value(json_object_get(s, "duration_s"));
     json_int_t done = json_integer_value(json_object_get(s, "iterations_done"));
     assert_true(d >= 0.5 && d < 1.5);
-    assert_true(done >= 50 && done <= 500);   /* about 1 ms an iteration */
+    /* about 1 ms an iteration; far slower under valgrind */
+    assert_true(done >= (cli_wrapped() ? 5 : 50) && done <= 500);
     json_decref(s);
     double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     assert_true(took < 5);

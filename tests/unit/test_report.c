@@ -3,6 +3,7 @@
  * per-pixel-column reduction, and whole reports of synthetic trend files,
  * parsed as XML and checked point by point against the data they draw.
  */
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -498,7 +499,12 @@ static void test_write_errors(void **state)
     struct rasleak_analysis *a;
     struct rasleak_error err;
     assert_int_equal(rasleak_analyze_file(trend, NULL, &a, &err), 0);
-    FILE *full = fopen("/dev/full", "w");
+    /* Opened without O_CREAT: a missing /dev/full must not become a file. */
+    int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode))
+        fail_msg("/dev/full is not the full device");
+    FILE *full = fdopen(fd, "w");
     assert_non_null(full);
     assert_int_equal(rasleak_report_write(full, trend, a, NULL, &err), RASLEAK_EIO);
     assert_non_null(strstr(err.message, "cannot write the report"));
