@@ -52,6 +52,17 @@ struct rasleak_error {
     char message[1024];
 };
 
+/*
+ * The format archetype of the printf-like functions below.  They format
+ * inside the library, which mingw-w64 builds with its C99 printf, so the
+ * GNU checks apply there too (plain "printf" means Microsoft's there).
+ */
+#if defined(__MINGW32__)
+#define RASLEAK_PRINTF_ARCHETYPE gnu_printf
+#else
+#define RASLEAK_PRINTF_ARCHETYPE printf
+#endif
+
 /* Static text for a RASLEAK_E* code; never NULL. */
 const char *rasleak_strerror(int code);
 
@@ -66,7 +77,7 @@ void rasleak_error_clear(struct rasleak_error *err);
 int rasleak_error_set(struct rasleak_error *err, int code, int sys,
                       const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
+    __attribute__((format(RASLEAK_PRINTF_ARCHETYPE, 4, 5)))
 #endif
     ;
 
@@ -74,7 +85,7 @@ int rasleak_error_set(struct rasleak_error *err, int code, int sys,
 int rasleak_error_at(struct rasleak_error *err, int code, const char *path,
                      long line, long column, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 6, 7)))
+    __attribute__((format(RASLEAK_PRINTF_ARCHETYPE, 6, 7)))
 #endif
     ;
 

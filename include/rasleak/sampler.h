@@ -24,6 +24,8 @@ enum rasleak_metric {
     RASLEAK_METRIC_PRIVATE_BYTES, /* anonymous resident (Windows: private) */
     RASLEAK_METRIC_THREADS,       /* threads */
     RASLEAK_METRIC_HEAP_BYTES,    /* allocator in-use bytes, own process */
+    RASLEAK_METRIC_GDI_OBJECTS,   /* Windows: GDI objects (GetGuiResources) */
+    RASLEAK_METRIC_USER_OBJECTS,  /* Windows: USER objects (GetGuiResources) */
     RASLEAK_METRIC_COUNT
 };
 
@@ -71,6 +73,30 @@ int rasleak_proc_open_self(struct rasleak_proc **out, struct rasleak_error *err)
 /* Open another process by id; RASLEAK_EACCES / RASLEAK_ENOENT say why not. */
 int rasleak_proc_open_pid(struct rasleak_proc **out, long pid,
                           struct rasleak_error *err);
+
+/*
+ * The id of the one running process whose image name is `name`: on Windows
+ * the executable's file name compared without case ("rasman.exe", and
+ * "rasman" finds it too), on Linux the command name (/proc/<pid>/comm).
+ * Returns 0, RASLEAK_ENOENT when none runs, or RASLEAK_EINVAL when several
+ * do, with their ids in the message so that one can be picked by id.
+ */
+int rasleak_proc_find_name(const char *name, long *pid, struct rasleak_error *err);
+
+/* The process a service runs in. */
+struct rasleak_service {
+    long pid;
+    int shared;   /* it hosts other services too (svchost.exe on Windows) */
+};
+
+/*
+ * The process of the running service whose key name is `name` ("RasMan").
+ * Returns 0; RASLEAK_ENOENT when there is no such service or it is not
+ * running; RASLEAK_EACCES when the service manager refuses; RASLEAK_ENOTSUP
+ * where there are no services (Linux, other systems).
+ */
+int rasleak_proc_find_service(const char *name, struct rasleak_service *out,
+                              struct rasleak_error *err);
 
 /*
  * Take one sample.  Returns 0, or RASLEAK_EGONE when the process has exited,

@@ -33,12 +33,12 @@ int cmd_report(int argc, char **argv);
 /* "rasleak: error: <message>" on stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
+    __attribute__((format(RASLEAK_PRINTF_ARCHETYPE, 1, 2)))
 #endif
     ;
 void cli_warn(const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
+    __attribute__((format(RASLEAK_PRINTF_ARCHETYPE, 1, 2)))
 #endif
     ;
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sys.h"
 #include "rasleak/report.h"
 
 static const char usage_text[] =
@@ -71,7 +72,7 @@ int cli_write_report(const char *out, const char *trend, const struct rasleak_an
         cli_error("cannot write '%s': it is a directory", out);
         return EXIT_RUN;
     }
-    if (lstat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (cli_is_special(out)) {
         /* Renaming over a device or a symlink would replace it, not write
          * to it: such an output is opened and written as it is. */
         FILE *fp = fopen(out, "w");
@@ -96,15 +97,12 @@ int cli_write_report(const char *out, const char *trend, const struct rasleak_an
         return EXIT_RUN;
     }
     snprintf(tmp, n, "%s.tmp.XXXXXX", out);
-    int fd = mkstemp(tmp);
+    int fd = cli_mkstemp(tmp);
     if (fd < 0) {
         cli_error("cannot create '%s': %s", out, strerror(errno));
         free(tmp);
         return EXIT_RUN;
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
     FILE *fp = fdopen(fd, "w");
     int rc = 0;
     if (!fp) {
@@ -144,7 +142,7 @@ static char *spool_stdin(void)
     if (!path)
         return NULL;
     snprintf(path, n, "%s/rasleak-stdin-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(path);
+    int fd = cli_mkstemp(path);
     if (fd < 0) {
         cli_error("cannot create a temporary file for stdin: %s", strerror(errno));
         free(path);

@@ -8,13 +8,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "rasleak/run.h"
+#include "sys.h"
 
 static const char usage_text[] =
     "usage: rasleak run [-b BACKEND] [-O KEY=VALUE]... [-n ITERATIONS] [--warmup N]\n"
@@ -97,14 +97,6 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int term_columns(void)
-{
-    struct winsize ws;
-    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-        return ws.ws_col;
-    return 80;
-}
-
 /* 1234567 -> "1,234,567" */
 static const char *grouped(unsigned long long v, char *buf, size_t len)
 {
@@ -181,7 +173,7 @@ static void progress(void *ctx, const struct rasleak_progress *p)
                           isnan(p->rss_delta_bytes) ? "n/a"
                                                     : bytes_delta(p->rss_delta_bytes, a, sizeof a));
     }
-    int cols = term_columns();
+    int cols = cli_term_columns();
     size_t max = cols > 1 ? (size_t)cols - 1 : 1;
     if (strlen(line) > max)
         line[max] = '\0';

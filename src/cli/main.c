@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "rasleak_config.h"
+#include "sys.h"
 
 static const struct cli_command commands[] = {
     {"run", cmd_run, "repeat dial/hang-up through a backend, sample, and judge"},
@@ -28,6 +29,7 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
+    cli_sys_init();
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "rasleak_config.h"
+#include "platform/os.h"
 #include "rasleak/run.h"
 #include "rasleak/sampler.h"
 
@@ -37,7 +37,7 @@ struct run {
     const struct rasleak_backend *be;
     void *state;
     struct rasleak_proc *self;
-    struct timespec t0;
+    double t0;                /* rasleak__mono_s() at the start */
     /* per-sample buffers, allocated once */
     struct rasleak_sample cur;
     struct rasleak_metric_value self_values[RASLEAK_METRIC_COUNT];
@@ -52,25 +52,12 @@ struct run {
 
 static double now_s(const struct run *r)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)(ts.tv_sec - r->t0.tv_sec) + (double)(ts.tv_nsec - r->t0.tv_nsec) / 1e9;
+    return rasleak__mono_s() - r->t0;
 }
 
 static void rfc3339_now(char *buf, size_t len)
 {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    time_t secs = ts.tv_sec;
-#ifdef _WIN32
-    gmtime_s(&tm, &secs);
-#else
-    gmtime_r(&secs, &tm);
-#endif
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
+    rasleak__utc_now(buf, len);
 }
 
 /* A JSON number, or null for NAN: limits are known or they are not. */
@@ -277,10 +264,9 @@ static json_t *summary_json(struct run *r, uint64_t done, int reason, long left_
                      "connections_left_open", (json_int_t)left_open);
 }
 
-static void sleep_ms(double ms)
+static void sleep_ms(const struct run *r, double ms)
 {
-    struct timespec ts = {(time_t)(ms / 1000), (long)(fmod(ms, 1000.0) * 1e6)};
-    nanosleep(&ts, NULL);  /* a signal may cut it short: that is wanted */
+    rasleak__sleep_ms(ms, r->cfg->stop);  /* a stop request cuts it short */
 }
 
 static void report_progress(struct run *r, uint64_t iter)
@@ -354,7 +340,7 @@ static int loop(struct run *r, struct rasleak_run_result *res, struct rasleak_er
             next_progress = t + PROGRESS_EVERY_S;
         }
         if (c->interval_ms > 0)
-            sleep_ms(c->interval_ms);
+            sleep_ms(r, c->interval_ms);
     }
     if (c->progress)
         report_progress(r, iter);
@@ -377,7 +363,7 @@ int rasleak_run(const struct rasleak_run_config *cfg, struct rasleak_run_result 
                                       err);
     if (rc < 0)
         return rc;
-    clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    r.t0 = rasleak__mono_s();
     for (size_t m = 0; m < RASLEAK_METRIC_COUNT; m++)
         r.self_values[m].name = rasleak_metric_name((int)m);
     r.targets[0] = (struct rasleak_target_values){"self", r.self_values, RASLEAK_METRIC_COUNT};

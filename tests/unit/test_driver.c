@@ -11,6 +11,7 @@
 
 #include "rasleak/run.h"
 #include "rasleak/trend.h"
+#include "platform/os.h"
 
 static char path[64];
 
@@ -103,7 +104,9 @@ static void test_leaking_run(void **state)
     assert_int_equal(c.warmup, 20);
     assert_int_equal(c.summaries, 1);
     assert_string_equal(c.stop_reason, "completed");
-    assert_int_equal(c.last_handles - c.first_handles, 199);   /* the sampler saw every one */
+    /* The sampler saw every one, where handles are counted (Wine counts none). */
+    if (!rasleak__is_wine(NULL))
+        assert_int_equal(c.last_handles - c.first_handles, 199);
     assert_int_equal(c.connections_left_open, 0);
     json_t *h = c.header;
     assert_string_equal(json_string_value(json_object_get(json_object_get(h, "backend"), "name")),

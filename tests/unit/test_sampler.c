@@ -37,7 +37,8 @@
 static void test_metric_names(void **state)
 {
     static const char *const names[RASLEAK_METRIC_COUNT] = {
-        "handles", "rss_bytes", "vm_bytes", "private_bytes", "threads", "heap_bytes"
+        "handles", "rss_bytes", "vm_bytes", "private_bytes", "threads", "heap_bytes",
+        "gdi_objects", "user_objects"
     };
     (void)state;
     for (int m = 0; m < RASLEAK_METRIC_COUNT; m++) {
@@ -132,6 +133,8 @@ static void test_self_values(void **state)
     assert_true(V(s, VM_BYTES) >= V(s, RSS_BYTES));
     assert_true(V(s, PRIVATE_BYTES) > 0 && V(s, PRIVATE_BYTES) <= V(s, RSS_BYTES));
     assert_true(V(s, THREADS) == 1);
+    /* Windows-only metrics are not available here, never 0. */
+    assert_true(isnan(V(s, GDI_OBJECTS)) && isnan(V(s, USER_OBJECTS)));
     if (!foreign_allocator())
         assert_true(V(s, HEAP_BYTES) > 0);
     else if (strstr(getenv("LD_PRELOAD"), "vgpreload") != NULL)
@@ -549,6 +552,54 @@ static void test_open_pid_eacces(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* A sleeper is found by its command name; a unique name is needed. */
+static void test_find_name(void **state)
+{
+    struct rasleak_error err;
+    char comm[64] = "";
+    long pid = 0;
+    pid_t a, b;
+    FILE *f = fopen("/proc/self/comm", "r");
+
+    (void)state;
+    assert_non_null(f);
+    assert_non_null(fgets(comm, sizeof comm, f));
+    fclose(f);
+    comm[strcspn(comm, "\n")] = '\0';
+    assert_int_equal(rasleak_proc_find_name(comm, &pid, &err), 0);
+    assert_int_equal(pid, (long)getpid());
+
+    assert_int_equal(rasleak_proc_find_name("no-such-rasleak-proc", &pid, &err), RASLEAK_ENOENT);
+    assert_non_null(strstr(err.message, "no process named 'no-such-rasleak-proc'"));
+    assert_int_equal(rasleak_proc_find_name("", &pid, &err), RASLEAK_EINVAL);
+
+    /* Two processes of one name: an error that lists both. */
+    a = spawn_sleeper();
+    child = -1;
+    b = spawn_sleeper();
+    assert_int_equal(rasleak_proc_find_name(comm, &pid, &err), RASLEAK_EINVAL);
+    assert_non_null(strstr(err.message, "3 processes are named"));
+    {
+        char ida[32], idb[32];
+        snprintf(ida, sizeof ida, "%ld", (long)a);
+        snprintf(idb, sizeof idb, "%ld", (long)b);
+        assert_non_null(strstr(err.message, ida));
+        assert_non_null(strstr(err.message, idb));
+    }
+    kill(a, SIGKILL);
+    waitpid(a, NULL, 0);
+}
+
+static void test_find_service(void **state)
+{
+    struct rasleak_error err;
+    struct rasleak_service svc;
+
+    (void)state;
+    assert_int_equal(rasleak_proc_find_service("RasMan", &svc, &err), RASLEAK_ENOTSUP);
+    assert_non_null(strstr(err.message, "'RasMan'"));
+}
+
 static void test_host_info(void **state)
 {
     struct rasleak_host h;
@@ -580,6 +631,8 @@ int main(void)
         cmocka_unit_test_teardown(test_open_pid_missing, reap_child),
         cmocka_unit_test(test_open_pid_thread),
         cmocka_unit_test(test_open_pid_eacces),
+        cmocka_unit_test_teardown(test_find_name, reap_child),
+        cmocka_unit_test(test_find_service),
         cmocka_unit_test(test_host_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
@@ -600,6 +653,12 @@ static void test_none(void **state)
         assert_true(isnan(s.values[m]));
     rasleak_proc_close(p);
     assert_int_equal(rasleak_proc_open_pid(&p, 1, &err), RASLEAK_ENOTSUP);
+    {
+        long pid;
+        struct rasleak_service svc;
+        assert_int_equal(rasleak_proc_find_name("init", &pid, &err), RASLEAK_ENOTSUP);
+        assert_int_equal(rasleak_proc_find_service("RasMan", &svc, &err), RASLEAK_ENOTSUP);
+    }
 }
 
 int main(void)

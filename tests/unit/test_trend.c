@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "rasleak/trend.h"
+#include "platform/os.h"
 
 static char path[64];
 
@@ -290,9 +291,13 @@ static void test_writer_steady_state_does_not_allocate(void **state)
 static void test_write_error_reported(void **state)
 {
     (void)state;
+    /* Under Wine the path reaches the host's device through drive Z:, but
+     * not its "disk full" answer. */
+    if (rasleak__is_wine(NULL))
+        skip();
     /* Never fopen(.., "w"): where /dev/full is missing that would create
      * a plain file there, and every later test would write to it. */
-    int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+    int fd = open("/dev/full", O_WRONLY);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode))
         fail_msg("/dev/full is not the full device");

@@ -7,5 +7,6 @@
 extern const struct rasleak_backend rasleak__backend_mock;
 extern const struct rasleak_backend rasleak__backend_plugin;
 extern const struct rasleak_backend rasleak__backend_curl;   /* when RASLEAK_HAVE_CURL */
+extern const struct rasleak_backend rasleak__backend_ras;    /* when RASLEAK_HAVE_RAS */
 
 #endif

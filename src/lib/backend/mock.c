@@ -2,7 +2,8 @@
  * mock.c - a backend that leaks for real, on request.
  *
  * Like SQLite's test VFS it is a fault injector: it dials nothing, but when
- * asked it leaks real descriptors and real resident memory, so that the
+ * asked it leaks real handles (descriptors; events on Windows) and real
+ * resident memory, so that the
  * sampler sees exactly what a leaking client would show, and it fails dials
  * on demand.  When a leaked descriptor cannot be created because the
  * process has reached its limit, the dial fails with that error: this is
@@ -12,15 +13,13 @@
  * itself stays clean under AddressSanitizer and valgrind.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "backend/backends.h"
+#include "platform/os.h"
 
 static const struct rasleak_option_spec mock_options[] = {
     {"leak_handles", RASLEAK_OPT_DOUBLE, "0", 0, 1e6, NULL, 0,
@@ -52,7 +51,7 @@ struct mock {
     uint64_t rng;
 
     uint64_t handles_leaked;
-    int *fds;
+    intptr_t *fds;          /* descriptors (POSIX) or events (Windows) */
     size_t nfds, capfds;
     void **blocks;
     size_t nblocks, capblocks;
@@ -104,13 +103,11 @@ static int leak_one_handle(struct mock *m, struct rasleak_error *err)
 {
     if (grow((void **)&m->fds, &m->capfds, m->nfds + 1, sizeof *m->fds) < 0)
         return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
-    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        return rasleak_error_set(err, RASLEAK_EBACKEND, e,
-                                 "cannot open a handle: %s", strerror(e));
-    }
-    m->fds[m->nfds++] = fd;
+    intptr_t h;
+    int rc = rasleak__kobj_open(&h, err);
+    if (rc < 0)
+        return rc;
+    m->fds[m->nfds++] = h;
     return 0;
 }
 
@@ -142,9 +139,7 @@ static int churn(struct mock *m, struct rasleak_error *err)
 
 static void sleep_ms(double ms)
 {
-    struct timespec ts = {(time_t)(ms / 1000), (long)(fmod(ms, 1000.0) * 1e6)};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
+    rasleak__sleep_ms(ms, NULL);  /* the whole latency, signals or not */
 }
 
 static int mock_dial(void *state, uint64_t iter, struct rasleak_error *err)
@@ -196,7 +191,7 @@ static void mock_close(void *state)
     if (!m)
         return;
     for (size_t i = 0; i < m->nfds; i++)
-        close(m->fds[i]);
+        rasleak__kobj_close(m->fds[i]);
     for (size_t i = 0; i < m->nblocks; i++)
         free(m->blocks[i]);
     for (size_t i = 0; i < NOISE_SLOTS; i++)

@@ -15,6 +15,9 @@ static const struct rasleak_backend *const available[] = {
     &rasleak__backend_curl,
 #endif
     &rasleak__backend_plugin,
+#ifdef RASLEAK_HAVE_RAS
+    &rasleak__backend_ras,
+#endif
     NULL
 };
 

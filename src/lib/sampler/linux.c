@@ -27,6 +27,7 @@
  * Comparing the start time (stat field 22) with the one at open would catch
  * nothing more and costs ~3.5 us a sample, more than the rest together.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -613,6 +614,63 @@ int rasleak_proc_open_pid(struct rasleak_proc **out, long pid,
         return rasleak_error_set(err, RASLEAK_EINVAL, 0,
                                  "invalid process id %ld", pid);
     return proc_open(out, pid, pid == (long)getpid(), err);
+}
+
+/* ---- finding a process -------------------------------------------------- */
+
+int rasleak_proc_find_name(const char *name, long *pid, struct rasleak_error *err)
+{
+    DIR *d;
+    struct dirent *de;
+    long found[8];
+    size_t n = 0;
+    char ids[128] = "";
+
+    if (name == NULL || pid == NULL || name[0] == '\0')
+        return rasleak_error_set(err, RASLEAK_EINVAL, 0, "no process name");
+    if ((d = opendir("/proc")) == NULL)
+        return rasleak_error_set(err, RASLEAK_ESAMPLE, errno, "cannot list '/proc': %s",
+                                 strerror(errno));
+    while ((de = readdir(d)) != NULL) {
+        char path[64], comm[64];
+        char *end;
+        long id = strtol(de->d_name, &end, 10);
+        if (*end != '\0' || id <= 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/%ld/comm", id);
+        if (read_file(path, comm, sizeof comm) <= 0)
+            continue; /* exited meanwhile, or hidden */
+        comm[strcspn(comm, "\n")] = '\0';
+        if (strcmp(comm, name) != 0)
+            continue;
+        if (n < sizeof found / sizeof found[0])
+            found[n] = id;
+        n++;
+    }
+    closedir(d);
+    if (n == 0)
+        return rasleak_error_set(err, RASLEAK_ENOENT, 0, "no process named '%s' is running",
+                                 name);
+    if (n > 1) {
+        for (size_t i = 0; i < n && i < sizeof found / sizeof found[0]; i++)
+            snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%ld", i ? ", " : "",
+                     found[i]);
+        return rasleak_error_set(err, RASLEAK_EINVAL, 0,
+                                 "%zu processes are named '%s' (%s%s); watch one by its id",
+                                 n, name, ids, n > sizeof found / sizeof found[0] ? ", ..." : "");
+    }
+    *pid = found[0];
+    return 0;
+}
+
+int rasleak_proc_find_service(const char *name, struct rasleak_service *out,
+                              struct rasleak_error *err)
+{
+    (void)out;
+    return rasleak_error_set(err, RASLEAK_ENOTSUP, 0,
+                             "cannot find service '%s': services are Windows services; on "
+                             "Linux watch the process by name or by id (systemctl show -p "
+                             "MainPID %s)", name ? name : "", name ? name : "");
 }
 
 long rasleak_proc_pid(const struct rasleak_proc *p)

@@ -47,6 +47,23 @@ int rasleak_proc_open_pid(struct rasleak_proc **out, long pid,
                              "has no sampler for this operating system", pid);
 }
 
+int rasleak_proc_find_name(const char *name, long *pid, struct rasleak_error *err)
+{
+    (void)pid;
+    return rasleak_error_set(err, RASLEAK_ENOTSUP, 0,
+                             "cannot find process '%s': this build of rasleak has no "
+                             "sampler for this operating system", name ? name : "");
+}
+
+int rasleak_proc_find_service(const char *name, struct rasleak_service *out,
+                              struct rasleak_error *err)
+{
+    (void)out;
+    return rasleak_error_set(err, RASLEAK_ENOTSUP, 0,
+                             "cannot find service '%s': this build of rasleak has no "
+                             "sampler for this operating system", name ? name : "");
+}
+
 int rasleak_proc_sample(struct rasleak_proc *p, struct rasleak_sample *out,
                         struct rasleak_error *err)
 {

@@ -98,11 +98,20 @@ static int read_all(int fd, char **out, size_t *outlen)
     return 0;
 }
 
+/* Windows opens files in text mode unless told: CR LF would be rewritten. */
+#ifndef O_BINARY
+#define O_BINARY 0
+#endif
+
 static int load(struct rasleak_trend_reader *r, const char *path, struct rasleak_error *err)
 {
-    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY);
+    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_BINARY);
     if (fd < 0) {
         int e = errno;
+        struct stat dst;
+        if (stat(path, &dst) == 0 && S_ISDIR(dst.st_mode)) /* Windows will not open one */
+            return rasleak_error_at(err, RASLEAK_EIO, path, 0, 0,
+                                    "cannot read '%s': it is a directory", path);
         return rasleak_error_at(err, e == ENOENT ? RASLEAK_ENOENT : RASLEAK_EIO, path, 0, 0,
                                 "cannot open '%s': %s", path, strerror(e));
     }
