@@ -42,7 +42,8 @@ _rasleak()
     run)
         opts="-b --backend -O --option -n --iterations --warmup --interval-ms
               --sample-every --max-failures --duration -o --output --format --force
-              -q --quiet --no-analyze --json --alpha --min-rate --report -h --help"
+              -q --quiet --no-analyze --json --alpha --min-rate --report --watch --watch-all
+              --spawn --spawn-wait-ms --no-self --keep-going --handle-types --maps -h --help"
         case $prev in
         -b|--backend)
             COMPREPLY=($(compgen -W "$(_rasleak_backends "$bin")" -- "$cur"))

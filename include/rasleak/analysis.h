@@ -44,6 +44,15 @@ struct rasleak_analyze_config {
 /* Defaults as documented. */
 void rasleak_analyze_config_init(struct rasleak_analyze_config *c);
 
+/* One handle type's part in the growth of a `handles` series. */
+struct rasleak_type_share {
+    char type[24];          /* "socket", "pipe", ... */
+    double slope_per_iter;  /* Sen's slope of handles.<type> */
+    double share;           /* that slope over the handles series' slope */
+};
+
+#define RASLEAK_MAX_SHARES 4
+
 /* The judgement of one target's metric. */
 struct rasleak_series_result {
     char target[128];
@@ -72,6 +81,13 @@ struct rasleak_series_result {
     double exhausted_at_iter; /* projected; NAN when not growing or no limit */
     double exhausted_in_s;    /* from the last sample, at the run's pace */
     double reached_limit_iter; /* first sample at the limit, NAN if never */
+    /* A leaking `handles` series of a run with handle types: the types whose
+     * handles.<type> series leak, largest share first, and in words: "all
+     * of them sockets" (one type explains >= 90% of the slope), or "sockets
+     * 60%, pipes 40%".  "" and 0 otherwise. */
+    char attribution[160];
+    struct rasleak_type_share shares[RASLEAK_MAX_SHARES];
+    size_t nshares;
 };
 
 struct rasleak_analysis {
@@ -90,6 +106,9 @@ struct rasleak_analysis {
     double seconds_per_iter;   /* measured pace; NAN if unknown */
     struct rasleak_series_result *series;
     size_t nseries;
+    /* The "suspects" records of the file, in order (docs/trend-format.md),
+     * without their "type"; owned; NULL when the file has none. */
+    json_t *suspects;
 };
 
 /*

@@ -26,6 +26,7 @@ enum rasleak_metric {
     RASLEAK_METRIC_HEAP_BYTES,    /* allocator in-use bytes, own process */
     RASLEAK_METRIC_GDI_OBJECTS,   /* Windows: GDI objects (GetGuiResources) */
     RASLEAK_METRIC_USER_OBJECTS,  /* Windows: USER objects (GetGuiResources) */
+    RASLEAK_METRIC_MAPS,          /* memory mappings; only when asked (RASLEAK_PROC_MAPS) */
     RASLEAK_METRIC_COUNT
 };
 
@@ -114,6 +115,94 @@ const char *rasleak_proc_name(const struct rasleak_proc *p);
 void rasleak_proc_limits(const struct rasleak_proc *p, struct rasleak_limits *out);
 
 void rasleak_proc_close(struct rasleak_proc *p);
+
+/* ---- watching more closely (docs/watching.md) ----------------------------- */
+
+/*
+ * Handle types, in the order they are written.  Each is also a metric of
+ * its own, "handles." + the name ("handles.socket"), when a run classifies
+ * handles.
+ */
+enum rasleak_handle_type {
+    RASLEAK_HTYPE_SOCKET,      /* socket:[inode] */
+    RASLEAK_HTYPE_PIPE,        /* pipe:[inode] (and FIFOs opened by path are files) */
+    RASLEAK_HTYPE_FILE,        /* a path: files, directories, memfd */
+    RASLEAK_HTYPE_DEV,         /* a path under /dev/, except /dev/shm and /dev/mqueue */
+    RASLEAK_HTYPE_EVENTFD,     /* anon_inode:[eventfd] */
+    RASLEAK_HTYPE_EVENTPOLL,   /* anon_inode:[eventpoll] */
+    RASLEAK_HTYPE_TIMERFD,     /* anon_inode:[timerfd] */
+    RASLEAK_HTYPE_SIGNALFD,    /* anon_inode:[signalfd] */
+    RASLEAK_HTYPE_INOTIFY,     /* anon_inode:inotify */
+    RASLEAK_HTYPE_ANON_INODE,  /* any other anon_inode: pidfd, io_uring, bpf, ... */
+    RASLEAK_HTYPE_OTHER,       /* namespaces and whatever else readlink tells */
+    RASLEAK_HTYPE_COUNT
+};
+
+/* "socket", "pipe", ...; NULL when out of range. */
+const char *rasleak_handle_type_name(int type);
+
+/* "handles.socket", "handles.pipe", ...: the metric name; NULL when out of range. */
+const char *rasleak_handle_type_metric(int type);
+
+/* The type of a descriptor from what readlink(2) of /proc/<pid>/fd/<n> says. */
+int rasleak_handle_type_of(const char *link);
+
+/* What rasleak_proc_want() prepares. */
+#define RASLEAK_PROC_HANDLE_TYPES 0x1u  /* rasleak_proc_handle_types(), suspects */
+#define RASLEAK_PROC_MAPS         0x2u  /* RASLEAK_METRIC_MAPS in every sample */
+
+/*
+ * Prepare the extra readings in `what` (RASLEAK_PROC_* bits) once, before
+ * the first sample, so that sampling still opens nothing: the maps file is
+ * opened and the table of descriptors allocated here.  0, or a negative
+ * code (RASLEAK_ENOTSUP where the platform cannot).
+ */
+int rasleak_proc_want(struct rasleak_proc *p, unsigned what, struct rasleak_error *err);
+
+/*
+ * Count the open handles by type into counts[RASLEAK_HTYPE_COUNT]: one
+ * readlink per descriptor.  Also remembers, per descriptor, the iteration
+ * `iter` at which it was first seen with what it points to now, for
+ * rasleak_proc_suspects().  Needs RASLEAK_PROC_HANDLE_TYPES.  Returns 0,
+ * RASLEAK_EGONE, or another negative code.
+ */
+int rasleak_proc_handle_types(struct rasleak_proc *p, uint64_t iter, double *counts,
+                              struct rasleak_error *err);
+
+/* One handle that was opened after a given iteration and is still open. */
+struct rasleak_handle_info {
+    int fd;
+    int type;                     /* enum rasleak_handle_type */
+    uint64_t first_iter;          /* first sample that saw it */
+    char link[256];               /* what it points to: a path, "socket:[123]" */
+    unsigned long long inode;     /* of a socket or pipe; 0 otherwise */
+    char proto[8];                /* socket: "tcp", "tcp6", "udp", "udp6", "unix"; "" unknown */
+    char local[112], remote[112]; /* "127.0.0.1:8080", "[::1]:443"; unix: the path */
+    char state[16];               /* tcp: "ESTABLISHED", "CLOSE_WAIT", ...; "" otherwise */
+};
+
+/*
+ * The handles open now that were first seen after iteration `since` (by
+ * rasleak_proc_handle_types()), sorted by descriptor number; sockets are
+ * looked up in the process's /proc/<pid>/net tables.  *out is a new array
+ * of *n entries owned by the caller (free()), NULL when there are none.
+ * Allocates; meant for the end of a run.
+ */
+int rasleak_proc_suspects(struct rasleak_proc *p, uint64_t since,
+                          struct rasleak_handle_info **out, size_t *n,
+                          struct rasleak_error *err);
+
+/*
+ * Whether `p` is still the process that was opened: 0 when it runs, else
+ * RASLEAK_EGONE with a message that says whether its id is now free or
+ * belongs to another process (told apart by the start time, field 22 of
+ * /proc/<pid>/stat, recorded at open).  Reads a few files; not for every
+ * sample.
+ */
+int rasleak_proc_check(struct rasleak_proc *p, struct rasleak_error *err);
+
+/* The start time recorded at open (clock ticks after boot on Linux); 0 unknown. */
+unsigned long long rasleak_proc_start_time(const struct rasleak_proc *p);
 
 /* Host facts for the trend header. Strings are written into the buffers. */
 struct rasleak_host {

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "rasleak/run.h"
 #include "sys.h"
+#include "watch.h"
 
 static const char usage_text[] =
     "usage: rasleak run [-b BACKEND] [-O KEY=VALUE]... [-n ITERATIONS] [--warmup N]\n"
@@ -22,6 +23,8 @@ static const char usage_text[] =
     "                   [--duration SECONDS] [-o FILE] [--format jsonl|json] [--force]\n"
     "                   [--quiet] [--no-analyze] [--json] [--alpha A]\n"
     "                   [--min-rate METRIC=RATE]... [--report FILE]\n"
+    "                   [--watch PID|name=NAME]... [--spawn \"PROGRAM ARGS\"]...\n"
+    "                   [--no-self] [--keep-going] [--handle-types] [--maps]\n"
     "\n"
     "Repeats dial and hang-up through a backend, samples handles and memory after\n"
     "each iteration, streams them to a trend file, then analyzes it.\n"
@@ -47,6 +50,7 @@ static const char usage_text[] =
     "      --alpha A          significance level of the trend test (default 0.01)\n"
     "      --min-rate M=RATE  growth of metric M per iteration below RATE is not a leak\n"
     "      --report FILE      also write the HTML report of the run (see 'rasleak report')\n"
+    CLI_WATCH_USAGE
     "  -h, --help             this help\n"
     "\n"
     "Ctrl-C finishes the current iteration (never leaving a connection dialed),\n"
@@ -191,6 +195,7 @@ struct run_args {
     struct rasleak_analyze_config acfg;
     struct rasleak_min_rate *rates;
     size_t nrates;
+    struct cli_watch watch;
 };
 
 static int add_opt(struct run_args *a, char *spec)
@@ -231,6 +236,7 @@ static int parse(struct run_args *a, int argc, char **argv)
         {"min-rate", required_argument, NULL, 'r'},
         {"report", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
+        CLI_WATCH_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -238,7 +244,9 @@ static int parse(struct run_args *a, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":b:O:n:o:qh", longopts, NULL)) != -1) {
         const char *bad = NULL;
-        switch (c) {
+        if (c >= CLI_OPT_WATCH)
+            bad = cli_watch_option(&a->watch, c, optarg);
+        else switch (c) {
         case 'b': a->backend = optarg; break;
         case 'O':
             if (add_opt(a, optarg) < 0)
@@ -404,6 +412,9 @@ static int execute(struct run_args *a)
     enum rasleak_trend_layout layout =
         a->format ? (strcmp(a->format, "json") == 0 ? RASLEAK_TREND_JSON : RASLEAK_TREND_JSONL)
                   : has_suffix(a->output, ".json") ? RASLEAK_TREND_JSON : RASLEAK_TREND_JSONL;
+    /* From here on a signal is a request to stop: the file about to be
+     * created must end with a summary, however early the signal comes. */
+    install_signals();
     FILE *fp = open_output(a);
     if (!fp)
         return EXIT_RUN;
@@ -420,7 +431,6 @@ static int execute(struct run_args *a)
             fclose(fp);
         return EXIT_RUN;
     }
-    install_signals();
     int show_progress = !a->quiet && isatty(STDERR_FILENO);
     struct progress_state pst = {a->duration_s, 0, 0};
     struct rasleak_run_config cfg = {
@@ -428,7 +438,7 @@ static int execute(struct run_args *a)
         a->duration_s, w, &stop_requested, show_progress ? progress : NULL, &pst,
     };
     struct rasleak_run_result res;
-    int rc = rasleak_run(&cfg, &res, &err);
+    int rc = rasleak_run_watch(&cfg, &a->watch.cfg, &res, &err);
     if (show_progress)
         fputs("\r\033[K", stderr);
     rasleak_trend_writer_free(w);
@@ -441,8 +451,15 @@ static int execute(struct run_args *a)
     }
     if (rc < 0) {
         cli_print_error(&err);
-        /* A file that never got its header holds nothing: do not leave it. */
-        if (rc == RASLEAK_EBACKEND && !to_stdout)
+        /* A file that never got its header holds nothing: do not leave it.
+         * (A process that cannot be watched fails before the header too.) */
+        struct stat st;
+        int before_header = rc == RASLEAK_EBACKEND ||
+                            ((rc == RASLEAK_EACCES || rc == RASLEAK_ENOENT || rc == RASLEAK_EINVAL ||
+                              rc == RASLEAK_ESAMPLE) &&
+                             stat(a->output, &st) == 0 && S_ISREG(st.st_mode) &&
+                             st.st_size == 0);
+        if (before_header && !to_stdout)
             unlink(a->output);
         return rc == RASLEAK_EINVAL ? EXIT_USAGE : EXIT_RUN;
     }
@@ -469,12 +486,16 @@ int cmd_run(int argc, char **argv)
     a.sample_every = 1;
     a.max_failures = 10;
     rasleak_analyze_config_init(&a.acfg);
+    cli_watch_init(&a.watch);
     int rc = parse(&a, argc, argv);
+    if (rc < 0)
+        rc = cli_watch_prepare(&a.watch);   /* the processes, before any file */
     if (rc < 0) {
         a.acfg.min_rates = a.rates;
         a.acfg.nmin_rates = a.nrates;
         rc = execute(&a);
     }
+    cli_watch_release(&a.watch, a.quiet);
     free(a.opts);
     free(a.rates);
     return rc;

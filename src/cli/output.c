@@ -133,7 +133,8 @@ static const char *amount(double v, const char *metric, char *buf, size_t len)
         }
         snprintf(buf, len, "%s%.*f %s", v < 0 ? "-" : "+", u ? 1 : 0, a, units[u]);
     } else {
-        const char *noun = strcmp(metric, "handles") == 0 ? " handles"
+        const char *noun = strcmp(metric, "handles") == 0 ||
+                           strncmp(metric, "handles.", 8) == 0 ? " handles"
                          : strcmp(metric, "threads") == 0 ? " threads" : "";
         snprintf(buf, len, "%s%.*f%s", v < 0 ? "-" : "+", fabs(v) >= 100 ? 0 : 2, fabs(v),
                  noun);
@@ -187,6 +188,97 @@ static void print_projection(FILE *fp, const struct rasleak_series_result *s)
     }
 }
 
+/* The header's entry of target `id`, or NULL. */
+static json_t *header_target(const struct rasleak_analysis *a, const char *id)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(a->header, "targets"), i, t) {
+        const char *tid = json_string_value(json_object_get(t, "id"));
+        if (tid && strcmp(tid, id) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+/* "handles of pid 4242 'rasman': +1.00 per iteration, all of them sockets" */
+static void print_attribution(FILE *fp, const struct rasleak_analysis *a,
+                              const struct rasleak_series_result *s)
+{
+    json_t *t = header_target(a, s->target);
+    json_t *pid = json_object_get(t, "pid");
+    const char *name = json_string_value(json_object_get(t, "name"));
+    if (json_is_integer(pid))
+        fprintf(fp, "      handles of pid %lld%s%s%s: %+.2f per iteration, %s\n",
+                (long long)json_integer_value(pid), name ? " '" : "", name ? name : "",
+                name ? "'" : "", s->slope_per_iter, s->attribution);
+    else
+        fprintf(fp, "      handles of %s: %+.2f per iteration, %s\n", s->target,
+                s->slope_per_iter, s->attribution);
+}
+
+/* What a suspect handle points to: "tcp 127.0.0.1:80 -> 127.0.0.1:5000 CLOSE_WAIT". */
+static void print_suspect(FILE *fp, json_t *h)
+{
+    const char *proto = json_string_value(json_object_get(h, "proto"));
+    const char *local = json_string_value(json_object_get(h, "local"));
+    const char *remote = json_string_value(json_object_get(h, "remote"));
+    const char *state = json_string_value(json_object_get(h, "state"));
+    char it[32];
+    fprintf(fp, "    fd %-5lld %-10s first seen at iteration %-8s %s",
+            (long long)json_integer_value(json_object_get(h, "fd")),
+            json_string_value(json_object_get(h, "type")),
+            grouped((double)json_integer_value(json_object_get(h, "first_iter")), it, sizeof it),
+            json_string_value(json_object_get(h, "link")));
+    if (proto)
+        fprintf(fp, " %s", proto);
+    if (local && local[0])
+        fprintf(fp, " %s", local);
+    if (remote && remote[0])
+        fprintf(fp, " -> %s", remote);
+    if (state && state[0])
+        fprintf(fp, " %s", state);
+    fputc('\n', fp);
+}
+
+#define SUSPECTS_SHOWN 5
+
+/* Per target, the handles opened in the measured phase and still open at the end. */
+static void print_suspects(FILE *fp, const struct rasleak_analysis *a)
+{
+    size_t i, k;
+    json_t *rec, *bt, *h;
+    json_array_foreach(a->suspects, i, rec) {
+        json_int_t total = json_integer_value(json_object_get(rec, "total"));
+        char n1[32], n2[32], n3[32];
+        if (total == 0)
+            continue;
+        fprintf(fp, "\nleak suspects of %s (pid %lld): %s handles opened after iteration %s "
+                    "and still open at iteration %s\n  by type:",
+                json_string_value(json_object_get(rec, "target")),
+                (long long)json_integer_value(json_object_get(rec, "pid")),
+                grouped((double)total, n1, sizeof n1),
+                grouped((double)json_integer_value(json_object_get(rec, "since_iter")), n2,
+                        sizeof n2),
+                grouped((double)json_integer_value(json_object_get(rec, "iter")), n3,
+                        sizeof n3));
+        json_array_foreach(json_object_get(rec, "by_type"), k, bt)
+            fprintf(fp, "%s %s %s", k ? "," : "",
+                    json_string_value(json_object_get(bt, "type")),
+                    grouped((double)json_integer_value(json_object_get(bt, "count")), n1,
+                            sizeof n1));
+        fputc('\n', fp);
+        json_array_foreach(json_object_get(rec, "handles"), k, h) {
+            if (k == SUSPECTS_SHOWN)
+                break;
+            print_suspect(fp, h);
+        }
+        if ((size_t)total > SUSPECTS_SHOWN)
+            fprintf(fp, "    ... and %s more in the trend file\n",
+                    grouped((double)total - SUSPECTS_SHOWN, n1, sizeof n1));
+    }
+}
+
 void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color)
 {
     const char *red = color ? "\033[1;31m" : "", *green = color ? "\033[32m" : "",
@@ -226,9 +318,12 @@ void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color)
         if (s->settling && !strstr(s->reason, "settling"))
             fprintf(fp, " (note: still settling after the warm-up; try a longer --warmup)");
         fputc('\n', fp);
+        if (s->verdict == RASLEAK_LEAK && s->attribution[0])
+            print_attribution(fp, a, s);
         if (s->verdict == RASLEAK_LEAK)
             print_projection(fp, s);
     }
+    print_suspects(fp, a);
     size_t leaks = 0;
     for (size_t i = 0; i < a->nseries; i++)
         leaks += a->series[i].verdict == RASLEAK_LEAK;

@@ -16,6 +16,7 @@
 #include "platform/os.h"
 #include "rasleak/run.h"
 #include "rasleak/sampler.h"
+#include "watch.h"
 
 #define MAX_BACKEND_METRICS 64
 #define FLUSH_EVERY_S 0.25
@@ -28,6 +29,7 @@ const char *rasleak_stop_reason_name(int reason)
     case RASLEAK_STOP_INTERRUPTED: return "interrupted";
     case RASLEAK_STOP_MAX_FAILURES: return "max_failures";
     case RASLEAK_STOP_DURATION: return "duration";
+    case RASLEAK_STOP_TARGET_EXITED: return "target_exited";
     default: return "error";
     }
 }
@@ -36,18 +38,17 @@ struct run {
     const struct rasleak_run_config *cfg;
     const struct rasleak_backend *be;
     void *state;
-    struct rasleak_proc *self;
+    const struct rasleak_watch_config *wcfg;  /* NULL: the own process only */
+    struct rasleak__watch *watch;             /* the processes sampled (watch.c) */
     double t0;                /* rasleak__mono_s() at the start */
     /* per-sample buffers, allocated once */
-    struct rasleak_sample cur;
-    struct rasleak_metric_value self_values[RASLEAK_METRIC_COUNT];
     struct rasleak_backend_metric be_metrics[MAX_BACKEND_METRICS];
     struct rasleak_metric_value be_values[MAX_BACKEND_METRICS];
-    struct rasleak_target_values targets[2];
     const char *be_target;   /* target id of the backend's metrics; NULL: none */
-    /* progress */
-    double base_handles, base_rss;
+    int based;               /* progress deltas have their base */
+    int target_stop;         /* a watched process exited: stop */
     uint64_t dial_failures, hangup_failures, consecutive;
+    uint64_t iter;           /* the iteration under way, for events */
 };
 
 static double now_s(const struct run *r)
@@ -58,16 +59,6 @@ static double now_s(const struct run *r)
 static void rfc3339_now(char *buf, size_t len)
 {
     rasleak__utc_now(buf, len);
-}
-
-/* A JSON number, or null for NAN: limits are known or they are not. */
-static json_t *number_or_null(double v)
-{
-    if (isnan(v) || isinf(v))
-        return json_null();
-    if (v == floor(v) && fabs(v) < 9007199254740992.0)
-        return json_integer((json_int_t)v);
-    return json_real(v);
 }
 
 /* ---- the wrappers: the only places that call a backend ------------------ */
@@ -183,23 +174,17 @@ static json_t *header_json(struct run *r)
 {
     const struct rasleak_run_config *c = r->cfg;
     struct rasleak_host host;
-    struct rasleak_limits lim;
     char started[64];
     rasleak_host_info(&host);
-    rasleak_proc_limits(r->self, &lim);
     rfc3339_now(started, sizeof started);
 
-    json_t *limits = json_pack("{s:o,s:o,s:o}", "handles", number_or_null(lim.handles),
-                               "memory_bytes", number_or_null(lim.memory_bytes),
-                               "vm_bytes", number_or_null(lim.vm_bytes));
-    json_t *targets = json_pack("[{s:s,s:I,s:s,s:o}]", "id", "self", "pid",
-                                (json_int_t)rasleak_proc_pid(r->self), "name",
-                                rasleak_proc_name(r->self), "limits", limits);
+    json_t *targets = rasleak__watch_header(r->watch);
     if (targets && r->be_target)
         json_array_append_new(targets, json_pack("{s:s,s:s,s:s}", "id", r->be_target, "kind",
                                                  "backend", "name", r->be->name));
+    unsigned flags = r->wcfg ? r->wcfg->flags : 0;
     return json_pack("{s:s,s:s,s:i,s:s,s:s,s:{s:s,s:s,s:s,s:i},s:{s:s,s:o},"
-                     "s:{s:I,s:I,s:f,s:I,s:I,s:f},s:o}",
+                     "s:{s:I,s:I,s:f,s:I,s:I,s:f,s:b,s:b,s:b},s:o}",
                      "type", "header", "format", RASLEAK_TREND_FORMAT,
                      "version", RASLEAK_TREND_VERSION, "tool_version", RASLEAK_VERSION,
                      "started", started,
@@ -210,6 +195,9 @@ static json_t *header_json(struct run *r)
                      "warmup", (json_int_t)c->warmup, "interval_ms", c->interval_ms,
                      "sample_every", (json_int_t)c->sample_every,
                      "max_failures", (json_int_t)c->max_failures, "duration_s", c->duration_s,
+                     "handle_types", (flags & RASLEAK_WATCH_HANDLE_TYPES) != 0,
+                     "maps", (flags & RASLEAK_WATCH_MAPS) != 0,
+                     "keep_going", r->wcfg && r->wcfg->keep_going,
                      "targets", targets);
 }
 
@@ -226,28 +214,43 @@ static int write_event(struct run *r, uint64_t iter, const char *kind,
     return rc;
 }
 
+/* A watched process has exited: a "target_exited" event that names it. */
+static int on_target_exit(void *ctx, const char *id, long pid, const struct rasleak_error *e,
+                          struct rasleak_error *err)
+{
+    struct run *r = ctx;
+    json_t *ev = json_pack("{s:s,s:I,s:f,s:s,s:i,s:s,s:s,s:I}", "type", "event", "iter",
+                           (json_int_t)r->iter, "t", now_s(r), "kind", "target_exited", "code",
+                           e->sys ? e->sys : e->code, "message", e->message, "target", id,
+                           "pid", (json_int_t)pid);
+    if (!ev)
+        return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
+    int rc = rasleak_trend_write_record(r->cfg->writer, ev, err);
+    json_decref(ev);
+    return rc;
+}
+
 static int take_sample(struct run *r, uint64_t iter, int ok, double dial_us, double hang_us,
                        struct rasleak_error *err)
 {
-    struct rasleak_error e;
-    int rc = rasleak_proc_sample(r->self, &r->cur, &e);
+    struct rasleak_target_values *tv;
+    size_t ntargets;
+    int stop = 0;
+    int rc = rasleak__watch_sample(r->watch, iter, &tv, &ntargets, &stop, on_target_exit, r,
+                                   err);
     if (rc < 0)
-        return rasleak_error_set(err, rc, e.sys, "cannot sample the own process: %s",
-                                 e.message);
-    for (size_t m = 0; m < RASLEAK_METRIC_COUNT; m++)
-        r->self_values[m].value = r->cur.values[m];
-    size_t ntargets = 1;
+        return rc;
+    r->target_stop |= stop;
     size_t nbm = call_metrics(r);
     if (r->be_target) {
         for (size_t i = 0; i < nbm; i++) {
             r->be_values[i].name = r->be_metrics[i].name;
             r->be_values[i].value = r->be_metrics[i].value;
         }
-        r->targets[1].count = nbm;
-        ntargets = 2;
+        tv[ntargets++] = (struct rasleak_target_values){r->be_target, r->be_values, nbm};
     }
     struct rasleak_sample_record s = {
-        iter, now_s(r), iter > r->cfg->warmup, ok, dial_us, hang_us, r->targets, ntargets,
+        iter, now_s(r), iter > r->cfg->warmup, ok, dial_us, hang_us, tv, ntargets,
     };
     return rasleak_trend_write_sample(r->cfg->writer, &s, err);
 }
@@ -271,10 +274,11 @@ static void sleep_ms(const struct run *r, double ms)
 
 static void report_progress(struct run *r, uint64_t iter)
 {
+    size_t n;
+    const struct rasleak_progress_target *pt = rasleak__watch_progress(r->watch, &n);
     struct rasleak_progress p = {
         iter, r->cfg->iterations, now_s(r), r->dial_failures,
-        isnan(r->base_handles) ? NAN : r->cur.values[RASLEAK_METRIC_HANDLES] - r->base_handles,
-        isnan(r->base_rss) ? NAN : r->cur.values[RASLEAK_METRIC_RSS_BYTES] - r->base_rss,
+        n ? pt[0].handles_delta : NAN, n ? pt[0].rss_delta_bytes : NAN, pt, n,
     };
     r->cfg->progress(r->cfg->progress_ctx, &p);
 }
@@ -296,6 +300,7 @@ static int loop(struct run *r, struct rasleak_run_result *res, struct rasleak_er
             break;
         }
         iter++;
+        r->iter = iter;
         double dial_us = 0, hang_us = 0;
         int ok = call_dial(r, iter, &dial_us, &e) == 0;
         if (!ok) {
@@ -315,12 +320,16 @@ static int loop(struct run *r, struct rasleak_run_result *res, struct rasleak_er
         if (iter % c->sample_every == 0 || iter == c->iterations) {
             if ((rc = take_sample(r, iter, ok, dial_us, hang_us, err)) < 0)
                 break;
-            if (iter >= c->warmup && isnan(r->base_handles)) {
-                r->base_handles = r->cur.values[RASLEAK_METRIC_HANDLES];
-                r->base_rss = r->cur.values[RASLEAK_METRIC_RSS_BYTES];
+            if (iter >= c->warmup && !r->based) {
+                rasleak__watch_mark_base(r->watch);
+                r->based = 1;
             }
         }
         res->iterations_done = iter;
+        if (r->target_stop) {
+            reason = RASLEAK_STOP_TARGET_EXITED;
+            break;
+        }
         if (c->max_failures && r->consecutive >= c->max_failures) {
             reason = RASLEAK_STOP_MAX_FAILURES;
             break;
@@ -351,12 +360,19 @@ static int loop(struct run *r, struct rasleak_run_result *res, struct rasleak_er
 int rasleak_run(const struct rasleak_run_config *cfg, struct rasleak_run_result *res,
                 struct rasleak_error *err)
 {
+    return rasleak_run_watch(cfg, NULL, res, err);
+}
+
+int rasleak_run_watch(const struct rasleak_run_config *cfg,
+                      const struct rasleak_watch_config *watch,
+                      struct rasleak_run_result *res, struct rasleak_error *err)
+{
     struct run r;
     memset(&r, 0, sizeof r);
     memset(res, 0, sizeof *res);
     r.cfg = cfg;
     r.be = cfg->backend;
-    r.base_handles = r.base_rss = NAN;
+    r.wcfg = watch;
     if (!cfg->backend || !cfg->writer || cfg->sample_every < 1)
         return rasleak_error_set(err, RASLEAK_EINVAL, 0, "invalid run configuration");
     int rc = rasleak_options_validate(r.be->options, r.be->noptions, &cfg->options, r.be->name,
@@ -364,17 +380,19 @@ int rasleak_run(const struct rasleak_run_config *cfg, struct rasleak_run_result 
     if (rc < 0)
         return rc;
     r.t0 = rasleak__mono_s();
-    for (size_t m = 0; m < RASLEAK_METRIC_COUNT; m++)
-        r.self_values[m].name = rasleak_metric_name((int)m);
-    r.targets[0] = (struct rasleak_target_values){"self", r.self_values, RASLEAK_METRIC_COUNT};
-    r.targets[1] = (struct rasleak_target_values){r.be->name, r.be_values, 0};
 
-    if ((rc = rasleak_proc_open_self(&r.self, err)) < 0)
+    /* Every process first: one that cannot be read stops the run before it starts. */
+    if ((rc = rasleak__watch_open(&r.watch, watch, err)) < 0)
         return rc;
     if ((rc = call_open(&r, err)) < 0)
         goto out;
     r.be_target = call_metrics_target(&r);
-    r.targets[1].id = r.be_target;
+    if (r.be_target && rasleak__watch_has_id(r.watch, r.be_target)) {
+        rc = rasleak_error_set(err, RASLEAK_EINVAL, 0,
+                               "target id '%s' is also the id of the backend's metrics",
+                               r.be_target);
+        goto out;
+    }
     json_t *h = header_json(&r);
     if (!h) {
         rc = rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
@@ -388,6 +406,15 @@ int rasleak_run(const struct rasleak_run_config *cfg, struct rasleak_run_result 
     struct rasleak_error loop_err;
     rasleak_error_clear(&loop_err);
     int lrc = loop(&r, res, &loop_err);
+    if (lrc == 0) {
+        /* Who is still there, and what each opened in the measured phase and
+         * kept: asked before the backend closes, which may let go of it. */
+        lrc = rasleak__watch_finish(r.watch, res->iterations_done, now_s(&r), cfg->warmup,
+                                    cfg->writer, on_target_exit, &r, &loop_err);
+        if (lrc < 0)
+            res->stop_reason = RASLEAK_STOP_ERROR;
+    }
+    res->targets_exited = rasleak__watch_exited(r.watch);
     long left_open = call_open_connections(&r);
     call_close(&r);
     res->dial_failures = r.dial_failures;
@@ -407,6 +434,6 @@ int rasleak_run(const struct rasleak_run_config *cfg, struct rasleak_run_result 
     }
 out:
     call_close(&r);
-    rasleak_proc_close(r.self);
+    rasleak__watch_free(r.watch);
     return rc;
 }

@@ -21,6 +21,7 @@ static const struct {
     [RASLEAK_METRIC_HEAP_BYTES]    = { "heap_bytes",    RASLEAK_UNIT_BYTES },
     [RASLEAK_METRIC_GDI_OBJECTS]   = { "gdi_objects",   RASLEAK_UNIT_COUNT },
     [RASLEAK_METRIC_USER_OBJECTS]  = { "user_objects",  RASLEAK_UNIT_COUNT },
+    [RASLEAK_METRIC_MAPS]          = { "maps",          RASLEAK_UNIT_COUNT },
 };
 
 const char *rasleak_metric_name(int metric)

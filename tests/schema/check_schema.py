@@ -2,8 +2,9 @@
 
     python3 tests/schema/check_schema.py RASLEAK SCHEMA
 
-Runs rasleak (a leaking mock run with failures, in both layouts), validates
-every record against docs/trend-format.schema.json, and checks that the
+Runs rasleak (a leaking mock run with failures, in both layouts; a run with
+handle types, suspects and a spawned target that exits), validates every
+record against docs/trend-format.schema.json, and checks that the
 schema rejects records the reader must reject, so that the schema cannot
 drift from the writer unnoticed.  Prints "N passed, N failed".
 """
@@ -49,6 +50,35 @@ def main():
         for r in [d["header"], d["summary"]] + d["samples"] + d["events"]:
             check(v.is_valid(r), f"document record {r.get('type')}")
 
+        # Handle types and suspects (the mock leaks a descriptor an iteration),
+        # and a spawned target that exits: target_exited, then the run goes on.
+        ht = os.path.join(os.path.dirname(jl), "h.jsonl")
+        subprocess.run([rasleak, "run", "-O", "leak_handles=1", "-n", "400", "--warmup", "10",
+                        "--interval-ms", "2", "--handle-types", "--spawn", "sleep 0.3",
+                        "--spawn-wait-ms", "0", "--keep-going", "-q", "--no-analyze",
+                        "-o", ht], check=True)
+        records = [json.loads(line) for line in open(ht)]
+        kinds = {r["type"] for r in records}
+        check(kinds == {"header", "sample", "event", "suspects", "summary"},
+              f"record types with handle types {kinds}")
+        sus = [r for r in records if r["type"] == "suspects" and r["target"] == "self"]
+        check(len(sus) == 1 and sus[0]["total"] >= 390 and sus[0]["handles"],
+              "suspects of self: one per measured iteration")
+        check(any(r["type"] == "event" and r["kind"] == "target_exited" for r in records),
+              "a target_exited event")
+        check(all("handles.dev" in r["targets"]["self"] and "maps" in r["targets"]["self"]
+                  for r in records if r["type"] == "sample"), "handles.dev and maps of self")
+        for i, r in enumerate(records, 1):
+            errs = list(v.iter_errors(r))
+            check(not errs, f"{ht} line {i}: {errs[:1]}")
+        ex = os.path.join(os.path.dirname(ht), "x.jsonl")
+        subprocess.run([rasleak, "run", "-n", "1000000", "--interval-ms", "1", "--spawn",
+                        "sleep 0.3", "--spawn-wait-ms", "0", "-q", "--no-analyze", "-o", ex],
+                       check=True)
+        last = [json.loads(line) for line in open(ex)][-1]
+        check(last.get("stop_reason") == "target_exited", f"stop reason {last}")
+        check(v.is_valid(last), "summary with target_exited")
+
     bad = [
         {"type": "sample", "iter": 1, "t": 0, "phase": "measure", "ok": True,
          "dial_us": 1, "hangup_us": 1, "targets": {"self": {"handles": -1}}},
@@ -57,6 +87,9 @@ def main():
         {"type": "summary", "ended": "2026-01-01T00:00:00Z", "iterations_done": 1,
          "stop_reason": "bored", "dial_failures": 0},
         {"type": "bogus"},
+        {"type": "suspects", "iter": 9, "t": 1, "target": "self", "pid": 1, "since_iter": 1,
+         "total": 1, "by_type": [{"type": "sockets", "count": 1}], "listed": 0, "handles": []},
+        {"type": "suspects", "iter": 9, "t": 1, "target": "self"},
     ]
     for b in bad:
         check(not v.is_valid(b), f"schema accepts a bad record {b}")

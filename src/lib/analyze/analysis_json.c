@@ -53,6 +53,18 @@ static json_t *series_json(const struct rasleak_series_result *s)
     json_object_set_new(o, "reached_limit_iter", num(s->reached_limit_iter));
     json_object_set_new(o, "exhausted_at_iter", num(s->exhausted_at_iter));
     json_object_set_new(o, "exhausted_in_s", num(s->exhausted_in_s));
+    if (s->attribution[0]) {
+        json_t *types = json_array();
+        for (size_t i = 0; i < s->nshares; i++)
+            json_array_append_new(types, json_pack("{s:s,s:o,s:o}", "type", s->shares[i].type,
+                                                   "slope_per_iter",
+                                                   num(s->shares[i].slope_per_iter), "share",
+                                                   num(s->shares[i].share)));
+        json_object_set_new(o, "attribution",
+                            json_pack("{s:s,s:o}", "text", s->attribution, "types", types));
+    } else {
+        json_object_set_new(o, "attribution", json_null());
+    }
     return o;
 }
 
@@ -74,8 +86,9 @@ json_t *rasleak_analysis_to_json(const struct rasleak_analysis *a)
         "first_failure_iter", num(a->first_failure_iter),
         "first_failure", a->first_failure);
     json_object_set_new(run, "seconds_per_iter", num(a->seconds_per_iter));
-    return json_pack("{s:s,s:i,s:s,s:O*,s:o,s:o}",
+    return json_pack("{s:s,s:i,s:s,s:O*,s:o,s:o,s:o}",
                      "format", "rasleak-analysis", "version", 1,
                      "verdict", rasleak_verdict_name(a->verdict),
-                     "backend", backend, "run", run, "series", series);
+                     "backend", backend, "run", run, "series", series,
+                     "suspects", a->suspects ? json_incref(a->suspects) : json_array());
 }

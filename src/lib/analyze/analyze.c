@@ -17,6 +17,7 @@
 
 #include "rasleak/analysis.h"
 #include "rasleak/trend.h"
+#include "analyze/attribution.h"
 #include "analyze/judge.h"
 #include "analyze/series.h"
 #include "trend/reader_split.h"
@@ -80,6 +81,7 @@ struct part {
     int have_summary;
     uint64_t iterations_done, dial_failures;
     char stop_reason[32];
+    json_t *suspects;   /* the "suspects" records (attribution.c) */
     int rc;
     struct rasleak_error err;
 };
@@ -123,6 +125,11 @@ static void *gather(void *arg)
                 const char *m = json_string_value(json_object_get(rec, "message"));
                 snprintf(p->first_failure, sizeof p->first_failure, "%s", m ? m : "");
             }
+        } else if (type == RASLEAK_REC_SUSPECTS) {
+            if (rasleak__suspects_add(&p->suspects, rec) < 0) {
+                type = rasleak_error_set(&p->err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
+                break;
+            }
         } else if (type == RASLEAK_REC_SUMMARY) {
             p->have_summary = 1;
             p->iterations_done =
@@ -139,7 +146,8 @@ static void *gather(void *arg)
 /* Fold part b (later in the file) into part a. */
 static int merge_parts(struct part *a, struct part *b)
 {
-    if (rasleak__series_merge(&a->set, &b->set) < 0)
+    if (rasleak__series_merge(&a->set, &b->set) < 0 ||
+        rasleak__suspects_merge(&a->suspects, &b->suspects) < 0)
         return -1;
     a->samples += b->samples;
     a->events += b->events;
@@ -202,6 +210,7 @@ static int read_all(struct rasleak_trend_reader *r, long warmup, int threads, st
         rc = rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
     }
     rasleak__series_free(&p[1].set);
+    json_decref(p[1].suspects);
     rasleak_trend_close(second);
     return rc;
 }
@@ -313,6 +322,9 @@ int rasleak_analyze_file(const char *path, const struct rasleak_analyze_config *
         goto fail;
     }
     a->nseries = set->n;
+    rasleak__attribute(a);
+    a->suspects = p[0].suspects;
+    p[0].suspects = NULL;
     int any_leak = 0, any_inconclusive = 0;
     for (size_t i = 0; i < set->n; i++) {
         any_leak |= a->series[i].verdict == RASLEAK_LEAK;
@@ -325,6 +337,7 @@ int rasleak_analyze_file(const char *path, const struct rasleak_analyze_config *
     return 0;
 fail:
     rasleak__series_free(&p[0].set);
+    json_decref(p[0].suspects);
     rasleak_analysis_free(a);
     return rc;
 }
@@ -334,6 +347,7 @@ void rasleak_analysis_free(struct rasleak_analysis *a)
     if (!a)
         return;
     json_decref(a->header);
+    json_decref(a->suspects);
     free(a->series);
     free(a);
 }

@@ -520,8 +520,10 @@ void rasleak__page_extras(struct rasleak__page *p)
         }
     }
     /* Members of the analysis document this version does not draw itself
-     * (allowances, comparisons with a baseline): shown as they come. */
-    static const char *const known[] = {"format", "version", "verdict", "backend", "run", "series"};
+     * (allowances, comparisons with a baseline): shown as they come.  The
+     * suspects have their section above, from the trend file's records. */
+    static const char *const known[] = {"format", "version", "verdict", "backend", "run", "series",
+                                        "suspects"};
     const char *key;
     json_t *v;
     json_object_foreach(p->aj, key, v) {

@@ -25,7 +25,11 @@
  * with ESRCH or ENOENT, even if the id is in use again; and a statm of all
  * zeros means it exited but was not reaped yet.  Both are RASLEAK_EGONE.
  * Comparing the start time (stat field 22) with the one at open would catch
- * nothing more and costs ~3.5 us a sample, more than the rest together.
+ * nothing more and costs ~3.5 us a sample, more than the rest together; it
+ * is recorded at open and compared by rasleak_proc_check() only when a read
+ * fails and at the end of a run, to say whether the id was given again.
+ *
+ * Handle types, suspects and the maps metric are in linux_handles.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -44,6 +48,7 @@
 #include <unistd.h>
 
 #include "rasleak/sampler.h"
+#include "sampler/linux_proc.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define RASLEAK__ASAN 1
@@ -62,25 +67,6 @@ enum { READ_FAST, READ_FALLBACK };
 
 /* Enough for any /proc/<pid>/stat line: comm is at most 64 bytes. */
 #define STAT_BUF 1024
-/* getdents64 buffer for the fallback count; ~40 descriptors per KiB. */
-#define DIRENT_BUF 32768
-
-struct rasleak_proc {
-    long pid;
-    int self;
-    int heap;        /* heap_bytes() is meaningful: own process, known allocator */
-    int fd_dir;      /* /proc/<pid>/fd */
-    int task_dir;    /* /proc/<pid>/task */
-    int statm;       /* /proc/<pid>/statm */
-    int stat;        /* /proc/<pid>/stat */
-    int count_mode, thread_mode;        /* in use */
-    int count_detected, thread_detected; /* found at open */
-    double page_size;
-    struct rasleak_limits limits;       /* another process: read at open */
-    char prefix[32];                    /* "/proc/self" or "/proc/<pid>" */
-    char name[64];
-    _Alignas(8) char dirbuf[DIRENT_BUF];
-};
 
 /* ---- small parsers, allocation-free -------------------------------------- */
 
@@ -106,8 +92,8 @@ static int parse_ull(const char **s, const char *end, unsigned long long *out)
  * command name (field 2) may contain blanks and ')', so counting starts
  * after the last ')'.
  */
-static int stat_field(const char *buf, size_t len, int field,
-                      unsigned long long *out)
+int rasleak__stat_field(const char *buf, size_t len, int field,
+                        unsigned long long *out)
 {
     const char *end = buf + len, *c = NULL;
 
@@ -331,11 +317,16 @@ int rasleak_proc_sample(struct rasleak_proc *p, struct rasleak_sample *out,
             return fail(p, err, -rc, "task");
     } else {
         unsigned long long t;
-        if (stat_field(sbuf, (size_t)slen, 20, &t) == 0)
+        if (rasleak__stat_field(sbuf, (size_t)slen, 20, &t) == 0)
             v[RASLEAK_METRIC_THREADS] = (double)t;
     }
     if (p->heap)
         v[RASLEAK_METRIC_HEAP_BYTES] = heap_bytes();
+    if (p->maps >= 0) {
+        rc = rasleak__proc_count_maps(p, &v[RASLEAK_METRIC_MAPS]);
+        if (rc < 0)
+            return fail(p, err, -rc, "maps");
+    }
     return 0;
 }
 
@@ -361,7 +352,7 @@ static void detect_modes(struct rasleak_proc *p)
     for (int i = 0; i < 3 && p->thread_detected == READ_FALLBACK; i++) {
         unsigned long long t;
         ssize_t n = read_stat(p, sbuf, sizeof sbuf);
-        if (n > 0 && stat_field(sbuf, (size_t)n, 20, &t) == 0
+        if (n > 0 && rasleak__stat_field(sbuf, (size_t)n, 20, &t) == 0
             && fstat(p->task_dir, &st) == 0 && st.st_nlink == t + 2)
             p->thread_detected = READ_FAST;
     }
@@ -515,7 +506,7 @@ static int proc_open(struct rasleak_proc **out, long pid, int self,
         return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
     p->pid = pid;
     p->self = self;
-    p->fd_dir = p->task_dir = p->statm = p->stat = -1;
+    p->fd_dir = p->task_dir = p->statm = p->stat = p->maps = -1;
     p->page_size = (double)sysconf(_SC_PAGESIZE);
     if (self)
         snprintf(p->prefix, sizeof p->prefix, "/proc/self");
@@ -529,10 +520,11 @@ static int proc_open(struct rasleak_proc **out, long pid, int self,
         goto fail;
     }
     n = read_stat(p, buf, sizeof buf);
-    if (n < 0 || stat_field(buf, (size_t)n, 22, &start_time) < 0) {
+    if (n < 0 || rasleak__stat_field(buf, (size_t)n, 22, &start_time) < 0) {
         rc = open_error(p, err, "stat", n < 0 ? (int)-n : EIO);
         goto fail;
     }
+    p->start_time = start_time;
     snprintf(path, sizeof path, "%s/comm", p->prefix);
     if (read_file(path, p->name, sizeof p->name) > 0)
         p->name[strcspn(p->name, "\n")] = '\0';
@@ -711,6 +703,7 @@ void rasleak_proc_close(struct rasleak_proc *p)
         close(p->statm);
     if (p->stat >= 0)
         close(p->stat);
+    rasleak__proc_free_extras(p);
     free(p);
 }
 

@@ -128,3 +128,73 @@ void rasleak_host_info(struct rasleak_host *out)
     }
 #endif
 }
+
+/* ---- watching more closely: nothing to read here ------------------------ */
+
+static const char *const type_names[RASLEAK_HTYPE_COUNT] = {
+    "socket", "pipe", "file", "dev", "eventfd", "eventpoll", "timerfd", "signalfd",
+    "inotify", "anon_inode", "other",
+};
+static const char *const type_metrics[RASLEAK_HTYPE_COUNT] = {
+    "handles.socket", "handles.pipe", "handles.file", "handles.dev", "handles.eventfd",
+    "handles.eventpoll", "handles.timerfd", "handles.signalfd", "handles.inotify",
+    "handles.anon_inode", "handles.other",
+};
+
+const char *rasleak_handle_type_name(int type)
+{
+    return type >= 0 && type < RASLEAK_HTYPE_COUNT ? type_names[type] : NULL;
+}
+
+const char *rasleak_handle_type_metric(int type)
+{
+    return type >= 0 && type < RASLEAK_HTYPE_COUNT ? type_metrics[type] : NULL;
+}
+
+int rasleak_handle_type_of(const char *link)
+{
+    (void)link;
+    return RASLEAK_HTYPE_OTHER;
+}
+
+int rasleak_proc_want(struct rasleak_proc *p, unsigned what, struct rasleak_error *err)
+{
+    (void)p;
+    if (what == 0)
+        return 0;
+    return rasleak_error_set(err, RASLEAK_ENOTSUP, 0,
+                             "handle types and memory maps cannot be read on this system");
+}
+
+int rasleak_proc_handle_types(struct rasleak_proc *p, uint64_t iter, double *counts,
+                              struct rasleak_error *err)
+{
+    (void)p;
+    (void)iter;
+    (void)counts;
+    return rasleak_error_set(err, RASLEAK_ENOTSUP, 0, "handle types cannot be read here");
+}
+
+int rasleak_proc_suspects(struct rasleak_proc *p, uint64_t since,
+                          struct rasleak_handle_info **out, size_t *n,
+                          struct rasleak_error *err)
+{
+    (void)p;
+    (void)since;
+    *out = NULL;
+    *n = 0;
+    return rasleak_error_set(err, RASLEAK_ENOTSUP, 0, "handles cannot be listed here");
+}
+
+int rasleak_proc_check(struct rasleak_proc *p, struct rasleak_error *err)
+{
+    (void)p;
+    (void)err;
+    return 0;
+}
+
+unsigned long long rasleak_proc_start_time(const struct rasleak_proc *p)
+{
+    (void)p;
+    return 0;
+}
