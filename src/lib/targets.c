@@ -7,7 +7,6 @@
  * the summary, and then stops the program itself, SIGTERM first.  Should
  * rasleak die instead, PR_SET_PDEATHSIG sends the program SIGTERM.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -115,68 +114,6 @@ int rasleak_proc_name_matches(const struct rasleak_proc_entry *e, const char *na
             base = e->cmdline + i + 1;
     size_t bl = (size_t)(e->cmdline + argv0 - base);
     return bl == strlen(name) && strncmp(base, name, bl) == 0;
-}
-
-/* ---- command lines ------------------------------------------------------ */
-
-void rasleak_argv_free(char **argv)
-{
-    for (size_t i = 0; argv && argv[i]; i++)
-        free(argv[i]);
-    free(argv);
-}
-
-int rasleak_split_command(const char *cmd, char ***argv, struct rasleak_error *err)
-{
-    size_t len = strlen(cmd), n = 0;
-    char **av = calloc(len / 2 + 2, sizeof *av);   /* at most this many words */
-    char *word = malloc(len + 1);
-    *argv = NULL;
-    if (!av || !word) {
-        free(av);
-        free(word);
-        return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
-    }
-    const char *c = cmd;
-    for (;;) {
-        while (*c && isspace((unsigned char)*c))
-            c++;
-        if (!*c)
-            break;
-        size_t w = 0;
-        char quote = 0;
-        for (; *c && (quote || !isspace((unsigned char)*c)); c++) {
-            if (quote == '\'' && *c == '\'')
-                quote = 0;
-            else if (quote == '"' && *c == '"')
-                quote = 0;
-            else if (!quote && (*c == '\'' || *c == '"'))
-                quote = *c;
-            else if (*c == '\\' && quote != '\'' && c[1])
-                word[w++] = *++c;
-            else
-                word[w++] = *c;
-        }
-        if (quote) {
-            free(word);
-            rasleak_argv_free(av);
-            return rasleak_error_set(err, RASLEAK_EINVAL, 0,
-                                     "unterminated %c quote in command '%s'", quote, cmd);
-        }
-        word[w] = '\0';
-        if (!(av[n++] = strdup(word))) {
-            free(word);
-            rasleak_argv_free(av);
-            return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
-        }
-    }
-    free(word);
-    if (n == 0) {
-        rasleak_argv_free(av);
-        return rasleak_error_set(err, RASLEAK_EINVAL, 0, "empty command");
-    }
-    *argv = av;
-    return 0;
 }
 
 /* ---- spawning ----------------------------------------------------------- */

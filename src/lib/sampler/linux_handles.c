@@ -35,27 +35,6 @@
 #define SLOTS_MIN 256
 #define SLOTS_MAX 65536
 
-static const char *const type_names[RASLEAK_HTYPE_COUNT] = {
-    "socket", "pipe", "file", "dev", "eventfd", "eventpoll", "timerfd", "signalfd",
-    "inotify", "anon_inode", "other",
-};
-
-static const char *const type_metrics[RASLEAK_HTYPE_COUNT] = {
-    "handles.socket", "handles.pipe", "handles.file", "handles.dev", "handles.eventfd",
-    "handles.eventpoll", "handles.timerfd", "handles.signalfd", "handles.inotify",
-    "handles.anon_inode", "handles.other",
-};
-
-const char *rasleak_handle_type_name(int type)
-{
-    return type >= 0 && type < RASLEAK_HTYPE_COUNT ? type_names[type] : NULL;
-}
-
-const char *rasleak_handle_type_metric(int type)
-{
-    return type >= 0 && type < RASLEAK_HTYPE_COUNT ? type_metrics[type] : NULL;
-}
-
 static int starts(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -463,3 +463,64 @@ void rasleak_host_info(struct rasleak_host *out)
         out->hostname[0] = '\0';
     out->cpus = (int)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
 }
+
+/* ---- watching more closely ---------------------------------------------- */
+
+/*
+ * Handle types and memory maps are read from /proc on Linux; Windows has
+ * no cheap per-process equivalent (NtQuerySystemInformation's handle table
+ * is system-wide and needs the object types resolved one by one), so they
+ * are refused here with a clear word rather than reported empty.
+ */
+int rasleak_proc_want(struct rasleak_proc *p, unsigned what, struct rasleak_error *err)
+{
+    (void)p;
+    if (what == 0)
+        return 0;
+    return rasleak_error_set(err, RASLEAK_ENOTSUP, 0,
+                             "--handle-types and --maps are not available on Windows yet");
+}
+
+int rasleak_proc_handle_types(struct rasleak_proc *p, uint64_t iter, double *counts,
+                              struct rasleak_error *err)
+{
+    (void)p;
+    (void)iter;
+    (void)counts;
+    return rasleak_error_set(err, RASLEAK_ENOTSUP, 0, "handle types cannot be read on Windows");
+}
+
+int rasleak_proc_suspects(struct rasleak_proc *p, uint64_t since,
+                          struct rasleak_handle_info **out, size_t *n,
+                          struct rasleak_error *err)
+{
+    (void)p;
+    (void)since;
+    *out = NULL;
+    *n = 0;
+    return rasleak_error_set(err, RASLEAK_ENOTSUP, 0, "handles cannot be listed on Windows");
+}
+
+int rasleak_handle_type_of(const char *link)
+{
+    (void)link;
+    return RASLEAK_HTYPE_OTHER;
+}
+
+/*
+ * The process handle rasleak holds keeps its object, and so its id,
+ * from being reused while the run lasts: a process that ended is told by
+ * its handle, never confused with a newcomer.
+ */
+int rasleak_proc_check(struct rasleak_proc *p, struct rasleak_error *err)
+{
+    return exited(p) ? gone(p, err) : 0;
+}
+
+unsigned long long rasleak_proc_start_time(const struct rasleak_proc *p)
+{
+    FILETIME created, ended, kernel, user;
+    if (!GetProcessTimes(p->h, &created, &ended, &kernel, &user))
+        return 0;
+    return ((unsigned long long)created.dwHighDateTime << 32) | created.dwLowDateTime;
+}
