@@ -31,7 +31,7 @@ _rasleak()
     local bin=${words[0]}
     command -v "$bin" >/dev/null 2>&1 || bin=rasleak
 
-    local commands="run analyze report backends"
+    local commands="run analyze compare report backends"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
         return
@@ -43,7 +43,9 @@ _rasleak()
         opts="-b --backend -O --option -n --iterations --warmup --interval-ms
               --sample-every --max-failures --duration -o --output --format --force
               -q --quiet --no-analyze --json --alpha --min-rate --report --watch --watch-all
-              --spawn --spawn-wait-ms --no-self --keep-going --handle-types --maps -h --help"
+              --spawn --spawn-wait-ms --no-self --keep-going --handle-types --maps
+              --junit --annotations --json-file --allow --upload --upload-trend
+              --upload-required -h --help"
         case $prev in
         -b|--backend)
             COMPREPLY=($(compgen -W "$(_rasleak_backends "$bin")" -- "$cur"))
@@ -62,17 +64,30 @@ _rasleak()
         --format)
             COMPREPLY=($(compgen -W "jsonl json" -- "$cur"))
             return ;;
-        -o|--output|--report)
+        -o|--output|--report|--junit|--json-file|--allow)
             COMPREPLY=($(compgen -f -- "$cur"))
+            return ;;
+        --annotations)
+            COMPREPLY=($(compgen -W "github" -- "$cur"))
             return ;;
         -n|--iterations|--warmup|--interval-ms|--sample-every|--max-failures|--duration|--alpha|--min-rate)
             return ;;
         esac
         ;;
     analyze)
-        opts="--json --warmup --alpha --min-rate --threads -h --help"
+        opts="--json --warmup --alpha --min-rate --threads --junit --annotations --json-file --allow --upload --upload-trend --upload-required -h --help"
         case $prev in
-        --warmup|--alpha|--min-rate|--threads) return ;;
+        --warmup|--alpha|--min-rate|--threads|--upload) return ;;
+        --annotations) COMPREPLY=($(compgen -W "github" -- "$cur")); return ;;
+        --junit|--json-file|--allow) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        esac
+        ;;
+    compare)
+        opts="--json --tolerance --warmup --alpha --min-rate --junit --annotations --json-file --allow --upload --upload-trend --upload-required -h --help"
+        case $prev in
+        --tolerance|--warmup|--alpha|--min-rate|--upload) return ;;
+        --annotations) COMPREPLY=($(compgen -W "github" -- "$cur")); return ;;
+        --junit|--json-file|--allow) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         esac
         ;;
     report)
@@ -93,7 +108,7 @@ _rasleak()
 
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
-    elif [[ $cmd == analyze || $cmd == report ]]; then
+    elif [[ $cmd == analyze || $cmd == report || $cmd == compare ]]; then
         # trend files
         COMPREPLY=($(compgen -f -X '!*.@(jsonl|json)' -- "$cur") $(compgen -d -- "$cur"))
     fi

@@ -20,10 +20,11 @@ extern "C" {
 enum rasleak_verdict {
     RASLEAK_NO_LEAK = 0,
     RASLEAK_LEAK = 1,
-    RASLEAK_INCONCLUSIVE = 2
+    RASLEAK_INCONCLUSIVE = 2,
+    RASLEAK_ALLOWED = 3      /* a leak an allowance accepts (rasleak/allow.h) */
 };
 
-/* "no_leak", "leak", "inconclusive" */
+/* "no_leak", "leak", "inconclusive", "allowed" */
 const char *rasleak_verdict_name(int verdict);
 
 /* A minimum growth rate a series must reach to count as a leak. */

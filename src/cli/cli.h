@@ -29,6 +29,7 @@ int cmd_run(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_backends(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* "rasleak: error: <message>" on stderr. */
 void cli_error(const char *fmt, ...)

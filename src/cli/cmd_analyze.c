@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ci_outputs.h"
 #include "cli.h"
 
 static const char usage_text[] =
@@ -20,9 +21,10 @@ static const char usage_text[] =
     "  --min-rate METRIC=RATE growth per iteration below RATE is not a leak\n"
     "                         (defaults: 0.0001 for counts, 0.1 for bytes)\n"
     "  --threads N            threads for reading and judging: 1, or 2 (default)\n"
-    "  -h, --help             this help\n"
-    "\n"
-    "exit: 0 no leak (or inconclusive), 1 leak, 2 usage, 3 invalid input file\n";
+    "  -h, --help             this help\n";
+static const char exit_text[] =
+    "\nexit: 0 no leak (or inconclusive, or only allowed leaks), 1 leak, 2 usage,\n"
+    "      3 invalid input or allowance file, 4 an output could not be written\n";
 
 int cmd_analyze(int argc, char **argv)
 {
@@ -33,6 +35,7 @@ int cmd_analyze(int argc, char **argv)
         {"min-rate", required_argument, NULL, 'r'},
         {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
+        CI_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct rasleak_analyze_config cfg;
@@ -41,10 +44,17 @@ int cmd_analyze(int argc, char **argv)
     size_t nrates = 0;
     int json = 0, c, rc = EXIT_USAGE;
     unsigned long long u;
+    struct ci_opts ci;
+    ci_opts_init(&ci);
 
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int taken = ci_opt(&ci, c, optarg);
+        if (taken < 0)
+            goto out;
+        if (taken)
+            continue;
         switch (c) {
         case 'j':
             json = 1;
@@ -77,6 +87,8 @@ int cmd_analyze(int argc, char **argv)
             break;
         case 'h':
             fputs(usage_text, stdout);
+            fputs(ci_usage_text, stdout);
+            fputs(exit_text, stdout);
             rc = 0;
             goto out;
         default:
@@ -92,6 +104,8 @@ int cmd_analyze(int argc, char **argv)
     }
     cfg.min_rates = rates;
     cfg.nmin_rates = nrates;
+    if ((rc = ci_prepare(&ci, 1)) >= 0)
+        goto out;
 
     struct rasleak_analysis *a;
     struct rasleak_error err;
@@ -103,17 +117,10 @@ int cmd_analyze(int argc, char **argv)
     if (a->truncated)
         cli_warn("'%s' was cut short: analyzed the %llu samples that were complete",
                  argv[optind], (unsigned long long)a->samples);
-    if (json) {
-        json_t *j = rasleak_analysis_to_json(a);
-        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputc('\n', stdout);
-        json_decref(j);
-    } else {
-        cli_print_analysis(stdout, a, cli_use_color(stdout));
-    }
-    rc = cli_verdict_exit(a);
+    rc = ci_finish_analysis(&ci, a, "analyze", json, argv[optind]);
     rasleak_analysis_free(a);
 out:
+    ci_opts_free(&ci);
     free(rates);
     return rc;
 }

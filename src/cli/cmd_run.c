@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ci_outputs.h"
 #include "cli.h"
 #include "rasleak/run.h"
 #include "sys.h"
@@ -192,6 +193,7 @@ struct run_args {
     unsigned long long iterations, warmup, sample_every, max_failures;
     int warmup_set, force, quiet, no_analyze, json;
     double interval_ms, duration_s;
+    struct ci_opts ci;
     struct rasleak_analyze_config acfg;
     struct rasleak_min_rate *rates;
     size_t nrates;
@@ -237,6 +239,7 @@ static int parse(struct run_args *a, int argc, char **argv)
         {"report", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         CLI_WATCH_LONGOPTS,
+        CI_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -244,6 +247,11 @@ static int parse(struct run_args *a, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":b:O:n:o:qh", longopts, NULL)) != -1) {
         const char *bad = NULL;
+        int taken = ci_opt(&a->ci, c, optarg);
+        if (taken < 0)
+            return EXIT_USAGE;
+        if (taken)
+            continue;
         if (c >= CLI_OPT_WATCH)
             bad = cli_watch_option(&a->watch, c, optarg);
         else switch (c) {
@@ -299,6 +307,7 @@ static int parse(struct run_args *a, int argc, char **argv)
         case 'R': a->report = optarg; break;
         case 'h':
             fputs(usage_text, stdout);
+            fputs(ci_usage_text, stdout);
             return 0;
         case ':':
             cli_error("option '%s' needs a value", argv[optind - 1]);
@@ -326,7 +335,7 @@ static int parse(struct run_args *a, int argc, char **argv)
         cli_error("--warmup (%llu) must be less than -n (%llu)", a->warmup, a->iterations);
         return EXIT_USAGE;
     }
-    return -1;
+    return ci_prepare(&a->ci, !a->no_analyze && strcmp(a->output, "-") != 0);
 }
 
 static FILE *open_output(const struct run_args *a)
@@ -362,7 +371,7 @@ static int has_suffix(const char *s, const char *suf)
     return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
-static int analyze_and_print(const struct run_args *a)
+static int analyze_and_print(struct run_args *a)
 {
     struct rasleak_analysis *an;
     struct rasleak_error err;
@@ -370,17 +379,8 @@ static int analyze_and_print(const struct run_args *a)
         cli_print_error(&err);
         return cli_input_exit(&err);
     }
-    if (a->no_analyze) {
-        /* only here for the report */
-    } else if (a->json) {
-        json_t *j = rasleak_analysis_to_json(an);
-        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputc('\n', stdout);
-        json_decref(j);
-    } else {
-        cli_print_analysis(stdout, an, cli_use_color(stdout));
-    }
-    int rc = a->no_analyze ? EXIT_NO_LEAK : cli_verdict_exit(an);
+    int rc = a->no_analyze ? EXIT_NO_LEAK   /* only here for the report */
+                           : ci_finish_analysis(&a->ci, an, "run", a->json, a->output);
     if (a->report) {
         int wrc = cli_write_report(a->report, a->output, an, NULL, a->quiet);
         if (wrc != 0)
@@ -487,6 +487,7 @@ int cmd_run(int argc, char **argv)
     a.max_failures = 10;
     rasleak_analyze_config_init(&a.acfg);
     cli_watch_init(&a.watch);
+    ci_opts_init(&a.ci);
     int rc = parse(&a, argc, argv);
     if (rc < 0)
         rc = cli_watch_prepare(&a.watch);   /* the processes, before any file */
@@ -498,5 +499,6 @@ int cmd_run(int argc, char **argv)
     cli_watch_release(&a.watch, a.quiet);
     free(a.opts);
     free(a.rates);
+    ci_opts_free(&a.ci);
     return rc;
 }

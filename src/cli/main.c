@@ -13,6 +13,7 @@ static const struct cli_command commands[] = {
     {"analyze", cmd_analyze, "judge a trend file: which metric of which process grows"},
     {"backends", cmd_backends, "list the backends and their options"},
     {"report", cmd_report, "write a trend file as one HTML page with charts"},
+    {"compare", cmd_compare, "a run against a baseline: did anything start to leak, or leak faster"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

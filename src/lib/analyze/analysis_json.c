@@ -86,9 +86,13 @@ json_t *rasleak_analysis_to_json(const struct rasleak_analysis *a)
         "first_failure_iter", num(a->first_failure_iter),
         "first_failure", a->first_failure);
     json_object_set_new(run, "seconds_per_iter", num(a->seconds_per_iter));
-    return json_pack("{s:s,s:i,s:s,s:O*,s:o,s:o,s:o}",
+    /* The platform, without the host name, so that compare can warn. */
+    json_t *host = json_object_get(a->header, "host");
+    json_t *platform = json_pack("{s:O*,s:O*}", "os", json_object_get(host, "os"),
+                                 "os_release", json_object_get(host, "os_release"));
+    return json_pack("{s:s,s:i,s:s,s:O*,s:o*,s:o,s:o,s:o}",
                      "format", "rasleak-analysis", "version", 1,
                      "verdict", rasleak_verdict_name(a->verdict),
-                     "backend", backend, "run", run, "series", series,
+                     "backend", backend, "platform", platform, "run", run, "series", series,
                      "suspects", a->suspects ? json_incref(a->suspects) : json_array());
 }

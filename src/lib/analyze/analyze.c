@@ -32,6 +32,7 @@ const char *rasleak_verdict_name(int verdict)
     switch (verdict) {
     case RASLEAK_LEAK: return "leak";
     case RASLEAK_NO_LEAK: return "no_leak";
+    case RASLEAK_ALLOWED: return "allowed";
     default: return "inconclusive";
     }
 }
