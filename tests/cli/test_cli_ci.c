@@ -264,7 +264,11 @@ static void test_compare_tolerance(void **state)
     assert_string_equal(str(h, "verdict"), "regression");
     assert_non_null(strstr(str(h, "reason"), "leaks faster"));
     json_decref(c);
-    assert_int_equal(RUN("compare", "--json", "--tolerance", "handles=1.5", leak, leak2), 0);
+    int rc = RUN("compare", "--json", "--tolerance", "handles=1.5", leak, leak2);
+    if (rc != 0) {
+        char *o = cli_slurp(out_path);
+        fail_msg("compare with tolerance: exit %d\n%s", rc, o);
+    }
     c = load_json(out_path);
     h = row(c, "self", "handles");
     assert_string_equal(str(h, "verdict"), "unchanged");
