@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "rasleak/sampler.h"
 #include "watch.h"
 
 #define SPAWN_GRACE_MS 2000.0
@@ -40,8 +41,9 @@ const char *cli_watch_option(struct cli_watch *w, int opt, const char *arg)
     case CLI_OPT_WATCH: {
         unsigned long long pid;
         int is_pid = cli_parse_u64(arg, &pid) == 0 && pid > 0 && pid <= 0x7fffffff;
-        if (!is_pid && (strncmp(arg, "name=", 5) != 0 || !arg[5]))
-            return "--watch takes a process id or name=NAME";
+        if (!is_pid && !((strncmp(arg, "name=", 5) == 0 && arg[5]) ||
+                         (strncmp(arg, "service=", 8) == 0 && arg[8])))
+            return "--watch takes a process id, name=NAME or service=NAME";
         return push(&w->watch, &w->nwatch, arg) < 0 ? "out of memory" : NULL;
     }
     case CLI_OPT_WATCH_ALL: w->watch_all = 1; return NULL;
@@ -188,6 +190,29 @@ static int spawn_one(struct cli_watch *w, const char *cmd)
     return -1;
 }
 
+/*
+ * --watch service=NAME: the process the service runs in (Windows; RasMan
+ * for KB Q168348).  Its id is the service's name; the header records the
+ * process's image name, an svchost.exe on current Windows.
+ */
+static int resolve_service(struct cli_watch *w, const char *name)
+{
+    struct rasleak_service svc;
+    struct rasleak_error err;
+    if (rasleak_proc_find_service(name, &svc, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_RUN;
+    }
+    if (svc.shared)
+        cli_warn("service '%s' runs in a process shared with other services (pid %ld): "
+                 "its counters are theirs too", name, svc.pid);
+    if (add_target(w, name, svc.pid, NULL) < 0) {
+        cli_error("out of memory");
+        return EXIT_RUN;
+    }
+    return -1;
+}
+
 int cli_watch_prepare(struct cli_watch *w)
 {
     struct rasleak_proc_entry *all = NULL;
@@ -203,6 +228,8 @@ int cli_watch_prepare(struct cli_watch *w)
                 break;
             }
             rc = resolve_name(w, v + 5, all, nall);
+        } else if (strncmp(v, "service=", 8) == 0) {
+            rc = resolve_service(w, v + 8);
         } else {
             char id[48];
             long pid = strtol(v, NULL, 10);

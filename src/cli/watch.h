@@ -40,6 +40,8 @@ enum {
     "      --watch PID        also sample process PID (id 'pid:PID'), repeatable\n"             \
     "      --watch name=NAME  also sample the process named NAME (id NAME); none or\n"          \
     "                         several of that name is an error that lists them\n"              \
+    "      --watch service=NAME  also sample the process of Windows service NAME\n"         \
+    "                         (RasMan for KB Q168348; id NAME)\n"                              \
     "      --watch-all        --watch name=NAME takes every process of that name\n"            \
     "      --spawn \"PROG ARGS\" start PROG for the run (split without a shell), wait\n"         \
     "                         until it listens on a TCP port or --spawn-wait-ms, sample\n"    \

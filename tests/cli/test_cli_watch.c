@@ -488,7 +488,13 @@ static void test_watch_by_name(void **state)
     assert_int_equal(RUN("run", "--no-self", "-n", "5", "-o", trend, "--force"), 2);
     expect_in(err_path, "--no-self needs a process to watch");
     assert_int_equal(RUN("run", "--watch", "x", "-o", trend), 2);
-    expect_in(err_path, "--watch takes a process id or name=NAME");
+    expect_in(err_path, "--watch takes a process id, name=NAME or service=NAME");
+    /* services are Windows's (the Wine stage checks them there) */
+    unlink(trend);
+    assert_int_equal(RUN("run", "--watch", "service=RasMan", "-n", "5", "-o", trend), 4);
+    expect_in(err_path, "cannot find service 'RasMan': services are Windows services");
+    struct stat st;
+    assert_int_equal(stat(trend, &st), -1);   /* refused before any file */
     assert_int_equal(RUN("run", "--spawn", "./no-such-program --x", "-o", trend, "--force"), 4);
     expect_in(err_path, "--spawn './no-such-program --x': cannot run './no-such-program': "
                         "No such file or directory");
