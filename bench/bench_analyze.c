@@ -4,8 +4,8 @@
  *   bench_analyze FILE [METRIC]
  *
  * Runs rasleak_analyze_file() on FILE with one thread and with two, and
- * prints the wall time of each, the verdicts, and the process's peak
- * resident memory.  With METRIC, also prints the plain statistics of that
+ * prints the wall and CPU time of each, the verdicts, and the process's
+ * peak resident memory.  With METRIC, also prints the plain statistics of that
  * metric of the first target (Mann-Kendall S and Kendall's tau-b, Sen's
  * slope with its 95% interval from the plain variance, the intercept, OLS)
  * in the form bench/analyze_scipy.py prints them, so the two can be put
@@ -29,6 +29,16 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* User + system CPU seconds of the process so far: on a shared machine
+ * the wall time depends on the neighbours, the CPU time much less. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static double peak_mib(void)
 {
     struct rusage ru;
@@ -43,14 +53,15 @@ static int timed(const char *path, int threads)
     c.threads = threads;
     struct rasleak_analysis *a;
     struct rasleak_error err;
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     if (rasleak_analyze_file(path, &c, &a, &err) < 0) {
         fprintf(stderr, "bench_analyze: %s\n", err.message);
         return -1;
     }
-    double t = now_s() - t0;
-    printf("analyze threads=%d: %.3f s, %llu samples, %zu series, verdict %s, peak RSS %.0f MiB\n",
-           threads, t, (unsigned long long)a->samples, a->nseries,
+    double t = now_s() - t0, ct = cpu_s() - c0;
+    printf("analyze threads=%d: %.3f s (CPU %.3f s), %llu samples, %zu series, verdict %s, "
+           "peak RSS %.0f MiB\n",
+           threads, t, ct, (unsigned long long)a->samples, a->nseries,
            rasleak_verdict_name(a->verdict), peak_mib());
     for (size_t i = 0; i < a->nseries; i++)
         printf("  %-14s %-12s n=%zu slope=%.6g [%.6g, %.6g] %s\n", a->series[i].metric,

@@ -55,6 +55,22 @@ int rasleak_sen_intercept(const double *x, const double *y, size_t n, double slo
                           double *out);
 
 /*
+ * The slope and the interval of one series with the work shared between
+ * them, for a caller that needs both but the slope first (as above): the
+ * uniform sample of all slopes is drawn once, and the interval's ranks
+ * start from the point order sorted at the slope.  Same numbers as
+ * rasleak_sen_slope() and rasleak_sen_interval().  x and y are borrowed
+ * until rasleak_sen_ctx_free(); the context is not for two threads at once.
+ */
+struct rasleak_sen_ctx;
+int rasleak_sen_ctx_new(const double *x, const double *y, size_t n,
+                        struct rasleak_sen_ctx **out);
+int rasleak_sen_ctx_slope(struct rasleak_sen_ctx *c, double *slope);
+int rasleak_sen_ctx_interval(struct rasleak_sen_ctx *c, double mk_var, double confidence,
+                             double *lo, double *hi);
+void rasleak_sen_ctx_free(struct rasleak_sen_ctx *c);
+
+/*
  * The k-th smallest (k from 0) of the n(n-1)/2 pairwise slopes
  * (y[j]-y[i])/(x[j]-x[i]), i<j.  Exact, O(n log n) expected time.
  */

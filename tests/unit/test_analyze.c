@@ -2,6 +2,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -361,6 +362,119 @@ static void test_two_threads_read_the_same(void **state)
     assert_int_equal(e1.line, e2.line);
 }
 
+/*
+ * Errors on either side of the cut between the two reading threads, and
+ * at the cut itself (where only the join can see that the iterations do
+ * not increase): the same message and line as one thread.  The second
+ * part counts its lines from the cut and learns where the cut is only
+ * when a message needs it.
+ */
+static void test_two_threads_errors_near_the_cut(void **state)
+{
+    (void)state;
+    make(40000, 1000, 0, tenth, heap64);
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *orig = malloc((size_t)len);
+    assert_non_null(orig);
+    assert_int_equal(fread(orig, 1, (size_t)len, fp), (size_t)len);
+    fclose(fp);
+    /* The cut is at the first newline after the middle of what follows the
+     * header line (reader.c); take the line there and a few around it. */
+    long hdr = (long)(strchr(orig, '\n') - orig) + 1;
+    long mid = hdr + (len - hdr) / 2;
+    long line_at_cut = 1;
+    const char *cut = memchr(orig + mid, '\n', (size_t)(len - mid)) + 1;
+    for (const char *c = orig; c < cut; c++)
+        line_at_cut += *c == '\n';
+    for (long want = line_at_cut - 2; want <= line_at_cut + 2; want++) {
+        for (int kind = 0; kind < 2; kind++) {
+            /* kind 0: an iteration that goes back; 1: a line that is not JSON */
+            fp = fopen(path, "wb");
+            long line = 1;
+            for (const char *c = orig, *e = orig + len; c < e;) {
+                const char *nl = memchr(c, '\n', (size_t)(e - c));
+                size_t n = (size_t)(nl - c) + 1;
+                if (line == want && kind == 0)
+                    fputs("{\"type\":\"sample\",\"iter\":3,\"t\":1,\"targets\":{}}\n", fp);
+                else if (line == want)
+                    fputs("{\"type\":\"sample\",\n", fp);
+                else
+                    fwrite(c, 1, n, fp);
+                c += n;
+                line++;
+            }
+            fclose(fp);
+            struct rasleak_error e1, e2;
+            int rc1, rc2;
+            struct rasleak_analysis *a = analyze_threads(1, &e1, &rc1);
+            struct rasleak_analysis *b = analyze_threads(2, &e2, &rc2);
+            assert_null(a);
+            assert_null(b);
+            assert_int_equal(rc1, rc2);
+            assert_int_equal(e1.line, want);
+            assert_int_equal(e2.line, want);
+            assert_string_equal(e1.message, e2.message);
+        }
+    }
+    free(orig);
+}
+
+/*
+ * While a file is read, jansson allocates from per-thread arenas
+ * (analyze/json_arena.h).  Allocation functions a program installed
+ * before are back afterwards, and everything that did not come from an
+ * arena went through them: as many frees as allocations.
+ */
+static atomic_long counted_mallocs, counted_frees;
+
+static void *counting_malloc(size_t n)
+{
+    atomic_fetch_add(&counted_mallocs, 1);
+    return malloc(n);
+}
+
+static void counting_free(void *p)
+{
+    if (p)
+        atomic_fetch_add(&counted_frees, 1);
+    free(p);
+}
+
+static void test_arena_restores_allocators(void **state)
+{
+    (void)state;
+    make(40000, 1000, 0, tenth, heap64);
+    json_malloc_t m0;
+    json_free_t f0;
+    json_get_alloc_funcs(&m0, &f0);
+    json_set_alloc_funcs(counting_malloc, counting_free);
+    atomic_store(&counted_mallocs, 0);
+    atomic_store(&counted_frees, 0);
+    for (int threads = 1; threads <= 2; threads++) {
+        struct rasleak_error err;
+        int rc;
+        struct rasleak_analysis *a = analyze_threads(threads, &err, &rc);
+        assert_int_equal(rc, 0);
+        assert_int_equal(a->samples, 40000);
+        json_malloc_t m;
+        json_free_t f;
+        json_get_alloc_funcs(&m, &f);
+        assert_ptr_equal(m, counting_malloc);
+        assert_ptr_equal(f, counting_free);
+        rasleak_analysis_free(a);
+    }
+    /* the headers, parsed before any arena, and little else */
+    long mallocs = atomic_load(&counted_mallocs), frees = atomic_load(&counted_frees);
+    assert_true(mallocs > 0);
+    assert_true(mallocs < 40000);
+    assert_int_equal(mallocs, frees);
+    json_set_alloc_funcs(m0, f0);
+}
+
 /* ---- many seeds, judged from arrays (rasleak__judge_series) ------------ */
 
 #define SEEDS 200
@@ -552,6 +666,8 @@ int main(void)
         T(test_projection), T(test_limit_reached_is_a_leak_not_a_plateau),
         T(test_warmup_override), T(test_min_rate), T(test_json_output),
         T(test_two_threads_read_the_same),
+        T(test_two_threads_errors_near_the_cut),
+        T(test_arena_restores_allocators),
         cmocka_unit_test(test_seeded_ar1_is_no_leak),
         cmocka_unit_test(test_seeded_sawtooth_is_no_leak),
         cmocka_unit_test(test_seeded_rising_sawtooth_is_a_leak),

@@ -524,6 +524,61 @@ static void test_sen_against_direct(void **state)
     }
 }
 
+/*
+ * The shared context gives the numbers of the separate calls, bit for bit:
+ * the slope, then intervals at several variances (each starting from the
+ * order kept at the slope), on every kind of series, for the direct method
+ * (n <= 64) and the fast one, and against the direct method itself.
+ */
+static void test_sen_ctx_equals_separate(void **state)
+{
+    (void)state;
+    rng_state = 4242;
+    static const size_t sizes[] = {9, 64, 65, 1201, 5000};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        for (int kind = 0; kind < 6; kind++) {
+            size_t n = sizes[si];
+            double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+            assert_non_null(x);
+            assert_non_null(y);
+            make_series(kind, n, x, y);
+            struct rasleak_mk mk;
+            assert_int_equal(rasleak_mk(y, n, &mk), 0);
+            struct rasleak_sen_ctx *c;
+            assert_int_equal(rasleak_sen_ctx_new(x, y, n, &c), 0);
+            double slope, want;
+            assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
+            assert_int_equal(rasleak_sen_slope(x, y, n, &want), 0);
+            assert_true(slope == want);
+            static const double widen[] = {1.0, 0.01, 30.0, 1e6};
+            for (size_t w = 0; w < sizeof widen / sizeof *widen; w++) {
+                double lo, hi, wlo, whi;
+                assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * widen[w], 0.95, &lo, &hi), 0);
+                assert_int_equal(rasleak_sen_interval(x, y, n, mk.var * widen[w], 0.95, &wlo, &whi),
+                                 0);
+                assert_true(lo == wlo);
+                assert_true(hi == whi);
+                if (n <= 1201 && w < 3) {
+                    /* and the ranks themselves, from all slopes */
+                    double np_ = (double)n * (double)(n - 1) / 2.0, d;
+                    double cc = rasleak_norm_ppf(0.975) * sqrt(mk.var * widen[w]);
+                    double rl = fmin(fmax(nearbyint((np_ - cc) / 2.0) - 1.0, 0.0), np_ - 1.0);
+                    assert_int_equal(rasleak_slope_select_method(x, y, n, rl,
+                                                                 RASLEAK_SLOPE_DIRECT, &d), 0);
+                    assert_true(lo == d);
+                }
+            }
+            rasleak_sen_ctx_free(c);
+            free(x);
+            free(y);
+        }
+    }
+    struct rasleak_sen_ctx *c = NULL;
+    double x1[1] = {1}, y1[1] = {1};
+    assert_int_equal(rasleak_sen_ctx_new(x1, y1, 1, &c), RASLEAK_EINVAL);
+    rasleak_sen_ctx_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -536,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_corrections_direction),
         cmocka_unit_test(test_fast_equals_direct),
         cmocka_unit_test(test_sen_against_direct),
+        cmocka_unit_test(test_sen_ctx_equals_separate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

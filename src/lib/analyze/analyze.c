@@ -18,13 +18,18 @@
 #include "rasleak/analysis.h"
 #include "rasleak/trend.h"
 #include "analyze/attribution.h"
+#include "analyze/json_arena.h"
 #include "analyze/judge.h"
 #include "analyze/series.h"
 #include "trend/reader_split.h"
 
 #define SPLIT_MIN_BYTES ((size_t)4 << 20)
+/* jansson's allocations for one record come from an arena of this size
+ * (a sample record needs about 3 KiB; a larger one falls back to malloc). */
+#define ARENA_BYTES ((size_t)256 << 10)
 /* Above this many values in one series two series are not judged at once:
- * each needs about 90 bytes a value of scratch (docs/performance.md). */
+ * each needs about 85 bytes a value while it is judged, the values as
+ * doubles and the slope selection's arrays (docs/analysis.md). */
 #define PARALLEL_MAX_N ((size_t)3000000)
 
 const char *rasleak_verdict_name(int verdict)
@@ -102,6 +107,10 @@ static void *gather(void *arg)
     struct part *p = arg;
     json_t *rec;
     int type;
+    /* Each record is consumed before the next is parsed, so what jansson
+     * allocates for it can be reclaimed at once (analyze/json_arena.h). */
+    struct rasleak__json_arena arena;
+    int have_arena = rasleak__json_arena_begin(&arena, ARENA_BYTES) == 0;
     while ((type = rasleak_trend_next(p->r, &rec, &p->err)) > 0) {
         if (type == RASLEAK_REC_SAMPLE) {
             double iter = (double)json_integer_value(json_object_get(rec, "iter"));
@@ -127,7 +136,11 @@ static void *gather(void *arg)
                 snprintf(p->first_failure, sizeof p->first_failure, "%s", m ? m : "");
             }
         } else if (type == RASLEAK_REC_SUSPECTS) {
-            if (rasleak__suspects_add(&p->suspects, rec) < 0) {
+            /* Kept beyond the record: copied with the arena set aside. */
+            rasleak__json_arena_suspend(&arena);
+            int added = rasleak__suspects_add(&p->suspects, rec);
+            rasleak__json_arena_resume(&arena);
+            if (added < 0) {
                 type = rasleak_error_set(&p->err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
                 break;
             }
@@ -139,7 +152,15 @@ static void *gather(void *arg)
             snprintf(p->stop_reason, sizeof p->stop_reason, "%s",
                      json_string_value(json_object_get(rec, "stop_reason")));
         }
+        if (have_arena) {
+            rasleak__trend_release(p->r);
+            rasleak__json_arena_reset(&arena);
+        }
     }
+    /* Nothing parsed into the arena may outlive it: not the record that
+     * ended the loop with an error either. */
+    rasleak__trend_release(p->r);
+    rasleak__json_arena_end(&arena);
     p->rc = type < 0 ? type : 0;
     return NULL;
 }
@@ -216,11 +237,14 @@ static int read_all(struct rasleak_trend_reader *r, long warmup, int threads, st
     return rc;
 }
 
-/* Judging the series, handed out in turn to the threads. */
+/* Judging the series, handed out in turn to the threads: the constant
+ * ones first, which cost nothing to judge and free their values, so that
+ * memory is lowest when the first series that needs statistics starts. */
 struct judge_work {
     const struct rasleak_analyze_config *cfg;
     struct rasleak_analysis *a;
     struct rasleak__series_set *set;
+    const size_t *order;
     pthread_mutex_t lock;
     size_t next;
     int failed;
@@ -231,14 +255,16 @@ static void *judge_worker(void *arg)
     struct judge_work *w = arg;
     for (;;) {
         pthread_mutex_lock(&w->lock);
-        size_t i = w->next++;
+        size_t j = w->next++;
         pthread_mutex_unlock(&w->lock);
-        if (i >= w->set->n)
+        if (j >= w->set->n)
             return NULL;
+        size_t i = w->order[j];
         struct rasleak__series *s = &w->set->items[i];
         struct rasleak_series_result *out = &w->a->series[i];
-        double *x, *y;
-        if (rasleak__series_arrays(w->set, s, &x, &y) < 0) {
+        const double *x;
+        double *x_owned, *y;
+        if (rasleak__series_arrays(w->set, s, &x, &x_owned, &y) < 0) {
             pthread_mutex_lock(&w->lock);
             w->failed = 1;
             pthread_mutex_unlock(&w->lock);
@@ -248,7 +274,7 @@ static void *judge_worker(void *arg)
         rasleak__judge_series(w->cfg, s->target, s->metric, x, y, s->n,
                               limit_of(w->a->header, s->target, s->metric),
                               w->a->seconds_per_iter, out);
-        free(x);
+        free(x_owned);
         free(y);
     }
 }
@@ -256,7 +282,17 @@ static void *judge_worker(void *arg)
 static int judge_all(const struct rasleak_analyze_config *cfg, struct rasleak_analysis *a,
                      struct rasleak__series_set *set)
 {
-    struct judge_work w = {cfg, a, set, PTHREAD_MUTEX_INITIALIZER, 0, 0};
+    size_t *order = malloc((set->n ? set->n : 1) * sizeof *order);
+    if (!order)
+        return -1;
+    size_t nc = 0;
+    for (size_t i = 0; i < set->n; i++)
+        if (rasleak__series_constant(&set->items[i]))
+            order[nc++] = i;
+    for (size_t i = 0, o = nc; i < set->n; i++)
+        if (!rasleak__series_constant(&set->items[i]))
+            order[o++] = i;
+    struct judge_work w = {cfg, a, set, order, PTHREAD_MUTEX_INITIALIZER, 0, 0};
     size_t biggest = 0;
     for (size_t i = 0; i < set->n; i++)
         biggest = set->items[i].n > biggest ? set->items[i].n : biggest;
@@ -267,6 +303,7 @@ static int judge_all(const struct rasleak_analyze_config *cfg, struct rasleak_an
     if (threaded)
         pthread_join(th, NULL);
     pthread_mutex_destroy(&w.lock);
+    free(order);
     return w.failed ? -1 : 0;
 }
 
@@ -296,7 +333,9 @@ int rasleak_analyze_file(const char *path, const struct rasleak_analyze_config *
                                  : json_is_integer(hw) ? (long)json_integer_value(hw) : 0;
 
     struct part p[2];
+    rasleak__json_arena_install();
     rc = read_all(r, a->warmup, cfg->threads, p, err);
+    rasleak__json_arena_uninstall();
     if (rc == 0)
         a->truncated = rasleak_trend_truncated(r);
     rasleak_trend_close(r);

@@ -27,7 +27,9 @@ int rasleak__suspects_add(json_t **arr, json_t *rec)
 {
     if (!*arr && !(*arr = json_array()))
         return -1;
-    json_t *copy = json_copy(rec);
+    /* A deep copy: the record's own values belong to the reader (and,
+     * while the analyzer reads, to an arena reset after each record). */
+    json_t *copy = json_deep_copy(rec);
     if (!copy)
         return -1;
     json_object_del(copy, "type");

@@ -62,10 +62,13 @@ static int fit(const double *x, const double *y, size_t n, double confidence,
                struct fit *f)
 {
     int rc;
-    if ((rc = rasleak_mk(y, n, &f->mk)) < 0 || (rc = rasleak_sen_slope(x, y, n, &f->slope)) < 0)
+    struct rasleak_sen_ctx *sen = NULL;
+    if ((rc = rasleak_mk(y, n, &f->mk)) < 0 || (rc = rasleak_sen_ctx_new(x, y, n, &sen)) < 0 ||
+        (rc = rasleak_sen_ctx_slope(sen, &f->slope)) < 0 ||
+        (rc = rasleak_mk_hamed_rao(x, y, n, &f->mk, f->slope, HR_ALPHA_LAGS, 0, &f->hr)) < 0) {
+        rasleak_sen_ctx_free(sen);
         return rc;
-    if ((rc = rasleak_mk_hamed_rao(x, y, n, &f->mk, f->slope, HR_ALPHA_LAGS, 0, &f->hr)) < 0)
-        return rc;
+    }
     /*
      * Negative autocorrelation would shrink the variance and make the test
      * bolder than the plain one; a leak detector has no use for that.
@@ -79,8 +82,9 @@ static int fit(const double *x, const double *y, size_t n, double confidence,
         f->z = 0;
         f->p = 1;
     }
-    if ((rc = rasleak_sen_interval(x, y, n, f->var_used, confidence, &f->lo, &f->hi)) < 0 ||
-        (rc = rasleak_sen_intercept(x, y, n, f->slope, &f->intercept)) < 0 ||
+    rc = rasleak_sen_ctx_interval(sen, f->var_used, confidence, &f->lo, &f->hi);
+    rasleak_sen_ctx_free(sen);
+    if (rc < 0 || (rc = rasleak_sen_intercept(x, y, n, f->slope, &f->intercept)) < 0 ||
         (rc = rasleak_ols(x, y, n, &f->ols)) < 0)
         return rc;
     return 0;

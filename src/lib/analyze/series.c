@@ -164,20 +164,34 @@ int rasleak__series_merge(struct rasleak__series_set *a, struct rasleak__series_
 }
 
 int rasleak__series_arrays(const struct rasleak__series_set *set, const struct rasleak__series *s,
-                           double **x, double **y)
+                           const double **x, double **x_owned, double **y)
 {
-    *x = malloc((s->n ? s->n : 1) * sizeof **x);
+    /* x indices strictly increase, so n of them below niters ending at
+     * niters - 1 are all of them: x is the shared array itself. */
+    int all = s->n > 0 && s->n == set->niters && s->xi[s->n - 1] == s->n - 1;
+    *x_owned = all ? NULL : malloc((s->n ? s->n : 1) * sizeof **x_owned);
     *y = malloc((s->n ? s->n : 1) * sizeof **y);
-    if (!*x || !*y) {
-        free(*x);
+    if ((!all && !*x_owned) || !*y) {
+        free(*x_owned);
         free(*y);
+        *x_owned = *y = NULL;
         return -1;
     }
     for (size_t i = 0; i < s->n; i++) {
-        (*x)[i] = set->iters[s->xi[i]];
+        if (!all)
+            (*x_owned)[i] = set->iters[s->xi[i]];
         (*y)[i] = s->yd ? s->yd[i] : s->yf[i];
     }
+    *x = all ? set->iters : *x_owned;
     return 0;
+}
+
+int rasleak__series_constant(const struct rasleak__series *s)
+{
+    for (size_t i = 1; i < s->n; i++)
+        if (s->yd ? s->yd[i] != s->yd[0] : s->yf[i] != s->yf[0])
+            return 0;
+    return 1;
 }
 
 void rasleak__series_release(struct rasleak__series *s)

@@ -40,9 +40,17 @@ int rasleak__series_add_sample(struct rasleak__series_set *set, double iter, jso
  * emptying `b`.  0 or -1 (out of memory). */
 int rasleak__series_merge(struct rasleak__series_set *a, struct rasleak__series_set *b);
 
-/* The series as doubles: *x and *y newly allocated, owned by the caller. */
+/*
+ * The series as doubles: *y newly allocated and owned by the caller; *x
+ * either the set's own iters[] (borrowed, when the series has a value in
+ * every sample gathered, the usual case) or *x_owned, newly allocated;
+ * *x_owned is NULL when borrowed.  Free *y and *x_owned.
+ */
 int rasleak__series_arrays(const struct rasleak__series_set *set, const struct rasleak__series *s,
-                           double **x, double **y);
+                           const double **x, double **x_owned, double **y);
+
+/* Whether every value of the series is the same (judged without statistics). */
+int rasleak__series_constant(const struct rasleak__series *s);
 
 /* Free the values of one series early (after it was judged). */
 void rasleak__series_release(struct rasleak__series *s);

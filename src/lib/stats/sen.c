@@ -60,6 +60,44 @@ static inline double slope_of(const double *x, const double *y, uint32_t a, uint
     return (y[j] - y[i]) / (x[j] - x[i]);
 }
 
+/*
+ * A pair kept by a pass is stored as its two indices in the slot of its
+ * slope, and turned into the slope after the pass (pairs_to_slopes): the
+ * points of a pair are anywhere in memory, and computing the slopes in one
+ * loop, loading a few pairs ahead, overlaps the cache misses that one at a
+ * time inside the merge would wait for in turn.
+ */
+static inline double pack_pair(uint32_t a, uint32_t b)
+{
+    uint64_t u = (uint64_t)a << 32 | b;
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+#define AHEAD 16
+
+static void pairs_to_slopes(const double *x, const double *y, double *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint64_t u;
+        if (i + AHEAD < len) {
+            memcpy(&u, &buf[i + AHEAD], sizeof u);
+            PREFETCH(&x[u >> 32]);
+            PREFETCH(&y[u >> 32]);
+            PREFETCH(&x[(uint32_t)u]);
+            PREFETCH(&y[(uint32_t)u]);
+        }
+        memcpy(&u, &buf[i], sizeof u);
+        buf[i] = slope_of(x, y, (uint32_t)(u >> 32), (uint32_t)u);
+    }
+}
+
 /* splitmix64: small, fast, and good enough to pick samples and pivots. */
 static inline uint64_t rng_next(uint64_t *s)
 {
@@ -75,17 +113,13 @@ static inline double rng_unit(uint64_t *s)
     return ((double)(rng_next(s) >> 11) + 1.0) * 0x1p-53;
 }
 
-static inline void swap_d(double *a, double *b)
-{
-    double t = *a;
-    *a = *b;
-    *b = t;
-}
-
 /*
  * The k-th smallest of a[0..n), reordering a so that a[k] holds it, a[<k]
- * are <= and a[>k] are >=.  Three-way partition, so that a sample full of
- * equal slopes (a step series) costs O(n), not O(n^2).
+ * are <= and a[>k] are >=.  Quickselect with a three-way split, so that a
+ * sample full of equal slopes (a step series) costs O(n), not O(n^2); the
+ * split is two branch-free Lomuto passes (below the pivot, then equal to
+ * it), since on random slopes a branch per element mispredicts half the
+ * time.
  */
 static double select_k(double *a, size_t n, size_t k, uint64_t *rng)
 {
@@ -96,21 +130,27 @@ static double select_k(double *a, size_t n, size_t k, uint64_t *rng)
         double p2 = a[lo + rng_next(rng) % (hi - lo)];
         double p = p0 < p1 ? (p1 < p2 ? p1 : (p0 < p2 ? p2 : p0))
                            : (p0 < p2 ? p0 : (p1 < p2 ? p2 : p1));
-        size_t lt = lo, i = lo, gt = hi;
-        while (i < gt) {
-            if (a[i] < p)
-                swap_d(&a[lt++], &a[i++]);
-            else if (a[i] > p)
-                swap_d(&a[i], &a[--gt]);
-            else
-                i++;
+        size_t lt = lo;
+        for (size_t i = lo; i < hi; i++) {
+            double v = a[i];
+            a[i] = a[lt];
+            a[lt] = v;
+            lt += v < p;
         }
-        if (k < lt)
+        if (k < lt) {
             hi = lt;
-        else if (k >= gt)
-            lo = gt;
-        else
+            continue;
+        }
+        size_t eq = lt;
+        for (size_t i = lt; i < hi; i++) {
+            double v = a[i];
+            a[i] = a[eq];
+            a[eq] = v;
+            eq += !(p < v);
+        }
+        if (k < eq)
             return p;
+        lo = eq;
     }
     for (size_t i = lo + 1; i < hi; i++) {
         double v = a[i];
@@ -313,8 +353,7 @@ static inline double key_lo(const struct thr *th, const double *x, const double 
  * a Bernoulli(p) sample.  p = 1 and never thinned means a complete list.
  */
 struct sampler {
-    const double *x, *y;
-    double *buf;
+    double *buf;     /* pairs as pack_pair(), slopes after the pass */
     size_t len, cap;
     double p, lg;    /* lg = log(1 - p) */
     uint64_t skip;   /* inversions still to skip before the next sample */
@@ -330,11 +369,9 @@ static uint64_t geom_gap(struct sampler *sm)
     return g < 0x1p62 ? (uint64_t)g : (uint64_t)1 << 62;
 }
 
-static void sampler_init(struct sampler *sm, const double *x, const double *y,
-                         double *buf, size_t cap, double p, uint64_t *rng)
+static void sampler_init(struct sampler *sm, double *buf, size_t cap, double p,
+                         uint64_t *rng)
 {
-    sm->x = x;
-    sm->y = y;
     sm->buf = buf;
     sm->len = 0;
     sm->cap = cap;
@@ -359,7 +396,7 @@ static void sampler_put(struct sampler *sm, uint32_t a, uint32_t b)
         if (rng_next(sm->rng) >> 63)
             return;  /* this one was drawn at the old rate */
     }
-    sm->buf[sm->len++] = slope_of(sm->x, sm->y, a, b);
+    sm->buf[sm->len++] = pack_pair(a, b);
 }
 
 /* Right element w jumped over the r left elements left[0..r): r inversions. */
@@ -405,6 +442,146 @@ static inline int key_less(const struct pass *ps, double kw, uint32_t w, double 
 }
 
 /*
+ * a if c (0 or 1) else b, by masks: compilers turn `c ? a : b` into a
+ * branch, which in a merge of random keys mispredicts half the time and
+ * costs several times the merge itself.
+ */
+static inline double pick_d(size_t c, double a, double b)
+{
+    uint64_t ua, ub, m = (uint64_t)0 - (uint64_t)c;
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    ua = (ua & m) | (ub & ~m);
+    memcpy(&a, &ua, sizeof a);
+    return a;
+}
+
+static inline uint32_t pick_u(size_t c, uint32_t a, uint32_t b)
+{
+    uint32_t m = (uint32_t)0 - (uint32_t)c;
+    return (a & m) | (b & ~m);
+}
+
+/* src[a] < src[b] in key order. */
+static inline int less_at(const struct pass *ps, const double *src, const uint32_t *sid,
+                          size_t a, size_t b)
+{
+    return key_less(ps, src[a], sid[a], src[b], sid[b]);
+}
+
+/*
+ * Where a merge of the sorted blocks [lo, mid) and [mid, hi) has work to
+ * do.  The passes after the first start from the order sorted at a nearby
+ * threshold, where an element moves only about as far as it has
+ * inversions; on the wider levels most of each block is already in place.
+ * *p: the left elements before it are <= the first right one, so they stay
+ * first; *q: the right elements from it on are >= the last left one, so
+ * they stay last.  Both found by galloping from their end of the block:
+ * O(log distance), a probe or two on the narrow levels.
+ */
+static void merge_window(const struct pass *ps, const double *src, const uint32_t *sid,
+                         size_t lo, size_t mid, size_t hi, size_t *p, size_t *q)
+{
+    /* First l in [lo, mid) with src[mid] < src[l]. */
+    size_t a = lo, step = 1;
+    while (a + step - 1 < mid && !less_at(ps, src, sid, mid, a + step - 1)) {
+        a += step;
+        step *= 2;
+    }
+    size_t b = a + step - 1 < mid ? a + step - 1 : mid;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (less_at(ps, src, sid, mid, m))
+            b = m;
+        else
+            a = m + 1;
+    }
+    *p = a;
+    /* First r in [mid, hi) with !(src[r] < src[mid - 1]). */
+    b = hi;
+    step = 1;
+    while (b >= mid + step && !less_at(ps, src, sid, b - step, mid - 1)) {
+        b -= step;
+        step *= 2;
+    }
+    a = b >= mid + step ? b - step + 1 : mid;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (less_at(ps, src, sid, m, mid - 1))
+            a = m + 1;
+        else
+            b = m;
+    }
+    *q = a;
+}
+
+/*
+ * Merge the sorted blocks k[lo, mid) and k[mid, hi) in place, counting
+ * (and sampling) the inversions: each right element taken before left
+ * ones jumps over all that are left.  Only the window [p, q) where the
+ * blocks overlap is touched: its left part is moved to the scratch tk/tid
+ * and merged back with the right part, so a pass over nearly sorted keys
+ * costs about what its inversions cost, not n per level.
+ */
+static uint64_t merge_blocks(struct pass *ps, double *k, uint32_t *id, double *tk,
+                             uint32_t *tid, size_t lo, size_t mid, size_t hi)
+{
+    size_t p, q;
+    merge_window(ps, k, id, lo, mid, hi, &p, &q);
+    if (p >= mid || q <= mid)
+        return 0;  /* already in order */
+    size_t nl = mid - p;
+    memcpy(tk, k + p, nl * sizeof *tk);
+    memcpy(tid, id + p, nl * sizeof *tid);
+    size_t l = 0, r = mid, o = p;
+    uint64_t inv = 0;
+    if (!ps->sm && !ps->has_lo) {
+        /*
+         * Count only, keys exact in one double: the common pass.  No test
+         * for equal keys and no sampler in the loop, so the compiler keeps
+         * it branch-free.
+         */
+        while (l < nl && r < q) {
+            double kr = k[r], kl = tk[l];
+            size_t right = kr < kl;
+            inv += (nl - l) & (0 - right);
+            k[o] = pick_d(right, kr, kl);
+            id[o] = pick_u(right, id[r], tid[l]);
+            o++;
+            r += right;
+            l += right ^ 1;
+        }
+    } else {
+        /*
+         * The taken side is data-dependent and unpredictable, so the loop
+         * is written without branches on it: a mispredicted branch per
+         * element would cost more than the merge itself.  Equal high
+         * parts, rare except in tied data, take the slow path.
+         */
+        while (l < nl && r < q) {
+            double kr = k[r], kl = tk[l];
+            uint32_t ir = id[r];
+            size_t right = kr < kl;
+            if (kr == kl && ps->has_lo)
+                right = (size_t)key_less(ps, kr, ir, kl, tid[l]);
+            size_t run = (nl - l) & (0 - right);
+            inv += run;
+            if (ps->sm && run)
+                sampler_batch(ps->sm, tid + l, run, ir);
+            k[o] = pick_d(right, kr, kl);
+            id[o] = pick_u(right, ir, tid[l]);
+            o++;
+            r += right;
+            l += right ^ 1;
+        }
+    }
+    /* What is left of the right part is in place already. */
+    memcpy(k + o, tk + l, (nl - l) * sizeof *k);
+    memcpy(id + o, tid + l, (nl - l) * sizeof *id);
+    return inv;
+}
+
+/*
  * Stable sort of the points id[0..n) by key, counting (and sampling) the
  * inversions relative to the given order.  On return id holds the sorted
  * order and ps->key the sorted keys.
@@ -439,83 +616,10 @@ static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
         }
     }
 
-    double *src = k, *dst = ps->tkey;
-    uint32_t *sid = id, *did = ps->tid;
-    if (!ps->sm && !ps->has_lo) {
-        /*
-         * Count only, keys exact in one double: the common pass.  No test
-         * for equal keys and no sampler in the loop, so the compiler keeps
-         * it branch-free.
-         */
-        for (size_t w = RUN; w < n; w *= 2) {
-            for (size_t lo_ = 0; lo_ < n; lo_ += 2 * w) {
-                size_t mid = lo_ + w < n ? lo_ + w : n;
-                size_t hi = lo_ + 2 * w < n ? lo_ + 2 * w : n;
-                size_t l = lo_, r = mid, o = lo_;
-                while (l < mid && r < hi) {
-                    double kr = src[r], kl = src[l];
-                    size_t right = kr < kl;
-                    inv += (mid - l) & (0 - right);
-                    dst[o] = right ? kr : kl;
-                    did[o] = right ? sid[r] : sid[l];
-                    o++;
-                    r += right;
-                    l += right ^ 1;
-                }
-                memcpy(dst + o, src + l, (mid - l) * sizeof *dst);
-                memcpy(did + o, sid + l, (mid - l) * sizeof *did);
-                o += mid - l;
-                memcpy(dst + o, src + r, (hi - r) * sizeof *dst);
-                memcpy(did + o, sid + r, (hi - r) * sizeof *did);
-            }
-            double *t = src; src = dst; dst = t;
-            uint32_t *ti = sid; sid = did; did = ti;
-        }
-        if (src != k) {
-            memcpy(k, src, n * sizeof *k);
-            memcpy(id, sid, n * sizeof *id);
-        }
-        return inv;
-    }
-    for (size_t w = RUN; w < n; w *= 2) {
-        for (size_t lo_ = 0; lo_ < n; lo_ += 2 * w) {
-            size_t mid = lo_ + w < n ? lo_ + w : n;
-            size_t hi = lo_ + 2 * w < n ? lo_ + 2 * w : n;
-            size_t l = lo_, r = mid, o = lo_;
-            /*
-             * The taken side is data-dependent and unpredictable, so the
-             * loop is written without branches on it: a mispredicted branch
-             * per element would cost more than the merge itself.  Equal
-             * high parts, rare except in tied data, take the slow path.
-             */
-            while (l < mid && r < hi) {
-                double kr = src[r], kl = src[l];
-                size_t right = kr < kl;
-                if (kr == kl && ps->has_lo)
-                    right = (size_t)key_less(ps, kr, sid[r], kl, sid[l]);
-                size_t run = (mid - l) & (0 - right);
-                inv += run;
-                if (ps->sm && run)
-                    sampler_batch(ps->sm, sid + l, run, sid[r]);
-                dst[o] = right ? kr : kl;
-                did[o] = right ? sid[r] : sid[l];
-                o++;
-                r += right;
-                l += right ^ 1;
-            }
-            memcpy(dst + o, src + l, (mid - l) * sizeof *dst);
-            memcpy(did + o, sid + l, (mid - l) * sizeof *did);
-            o += mid - l;
-            memcpy(dst + o, src + r, (hi - r) * sizeof *dst);
-            memcpy(did + o, sid + r, (hi - r) * sizeof *did);
-        }
-        double *t = src; src = dst; dst = t;
-        uint32_t *ti = sid; sid = did; did = ti;
-    }
-    if (src != k) {
-        memcpy(k, src, n * sizeof *k);
-        memcpy(id, sid, n * sizeof *id);
-    }
+    for (size_t w = RUN; w < n; w *= 2)
+        for (size_t lo_ = 0; lo_ + w < n; lo_ += 2 * w)
+            inv += merge_blocks(ps, k, id, ps->tkey, ps->tid, lo_, lo_ + w,
+                                lo_ + 2 * w < n ? lo_ + 2 * w : n);
     return inv;
 }
 
@@ -534,6 +638,14 @@ struct fast {
     size_t cap;
     size_t m;             /* sample size aimed at in a band */
     uint64_t rng;
+    /* The order sorted at the threshold base_thr, with base_below slopes
+     * below it, kept from the first rank found: the next ranks (the
+     * interval's, near the median) start their first count from it, which
+     * then costs what the pairs between the two thresholds cost. */
+    uint32_t *base;
+    struct thr base_thr;
+    uint64_t base_below;
+    int have_base;
 };
 
 /* The band of slopes, [lo, hi), the wanted ranks are known to lie in. */
@@ -543,15 +655,48 @@ struct band {
     int plo;              /* which f->ord[] is the order at lo */
 };
 
-static void fast_free(struct fast *f)
+/*
+ * The arrays one search works in, about 64 bytes a point: allocated for
+ * each call on a context and freed after it, so that a caller's own work
+ * between the slope and the interval (the serial-correlation correction)
+ * does not add to them.  What the calls share (the sample, the base
+ * order) is kept.
+ */
+static void work_free(struct fast *f)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
         free(f->ord[i]);
+        f->ord[i] = NULL;
+    }
     free(f->key);
     free(f->tkey);
     free(f->tid);
-    free(f->s0);
     free(f->buf);
+    f->key = f->tkey = f->buf = NULL;
+    f->tid = NULL;
+}
+
+static int work_alloc(struct fast *f)
+{
+    size_t n = f->n;
+    for (int i = 0; i < 3; i++)
+        f->ord[i] = malloc(n * sizeof *f->ord[i]);
+    f->key = malloc(n * sizeof *f->key);
+    f->tkey = malloc(n * sizeof *f->tkey);
+    f->tid = malloc(n * sizeof *f->tid);
+    f->buf = malloc(f->cap * sizeof *f->buf);
+    if (!f->ord[0] || !f->ord[1] || !f->ord[2] || !f->key || !f->tkey || !f->tid || !f->buf) {
+        work_free(f);
+        return RASLEAK_ENOMEM;
+    }
+    return 0;
+}
+
+static void fast_free(struct fast *f)
+{
+    work_free(f);
+    free(f->s0);
+    free(f->base);
 }
 
 static int fast_init(struct fast *f, const double *x, const double *y, size_t n)
@@ -567,20 +712,15 @@ static int fast_init(struct fast *f, const double *x, const double *y, size_t n)
      * BAND_Z / sqrt(m) of it, so the uniform round-0 sample (m = n) and one
      * sampled pass (m = n) leave about BAND_Z^2 n / 2 = 3.1n pairs, which
      * a band of cap = 4n lists outright: two rounds of two passes per
-     * rank, in about 72 bytes per point.
+     * rank, in about 76 bytes per point, 64 of them only while a search
+     * runs (work_alloc).
      */
     f->cap = 4 * n > 4096 ? 4 * n : 4096;
     f->m = n > 2048 ? n : 2048;
     f->s0n = (size_t)(f->npairs < f->m ? f->npairs : f->m);
-    for (int i = 0; i < 3; i++)
-        f->ord[i] = malloc(n * sizeof *f->ord[i]);
-    f->key = malloc(n * sizeof *f->key);
-    f->tkey = malloc(n * sizeof *f->tkey);
-    f->tid = malloc(n * sizeof *f->tid);
     f->s0 = malloc(f->s0n * sizeof *f->s0);
-    f->buf = malloc(f->cap * sizeof *f->buf);
-    if (!f->ord[0] || !f->ord[1] || !f->ord[2] || !f->key || !f->tkey || !f->tid ||
-        !f->s0 || !f->buf) {
+    f->base = malloc(n * sizeof *f->base);
+    if (!f->s0 || !f->base) {
         fast_free(f);
         return RASLEAK_ENOMEM;
     }
@@ -589,8 +729,9 @@ static int fast_init(struct fast *f, const double *x, const double *y, size_t n)
         uint32_t i = (uint32_t)(rng_next(&f->rng) % n);
         uint32_t j = (uint32_t)(rng_next(&f->rng) % (n - 1));
         j += j >= i;
-        f->s0[s] = slope_of(x, y, i, j);
+        f->s0[s] = pack_pair(i, j);
     }
+    pairs_to_slopes(x, y, f->s0, f->s0n);
     return 0;
 }
 
@@ -607,7 +748,10 @@ static uint64_t run_pass(struct fast *f, int from, int to, const struct thr *th,
     ps->sm = sm;
     if (from != to)
         memcpy(f->ord[to], f->ord[from], f->n * sizeof *f->ord[to]);
-    return sort_pass(ps, f->ord[to], f->n);
+    uint64_t inv = sort_pass(ps, f->ord[to], f->n);
+    if (sm)
+        pairs_to_slopes(f->x, f->y, sm->buf, sm->len);
+    return inv;
 }
 
 /* Keep the sample values that lie in [lo, hi); returns their count. */
@@ -621,6 +765,26 @@ static size_t filter_sample(double *s, size_t sn, const struct thr *lo, const st
 }
 
 static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m);
+
+/* ord[i] := the index order, the order at -inf. */
+static void index_order(struct fast *f, int i)
+{
+    for (size_t j = 0; j < f->n; j++)
+        f->ord[i][j] = (uint32_t)j;
+}
+
+/* The ranks were found in band b: keep its order as the base, if none yet. */
+static void keep_base(struct fast *f, const struct band *b)
+{
+    if (f->have_base || b->lo.inf)
+        return;
+    uint32_t *t = f->base;
+    f->base = f->ord[b->plo];
+    f->ord[b->plo] = t;
+    f->base_thr = b->lo;
+    f->base_below = b->below;
+    f->have_base = 1;
+}
 
 /* The ranks k[0..m) do not share a band any more: one band each. */
 static int split(struct fast *f, const uint64_t *k, double *out, size_t m)
@@ -651,8 +815,13 @@ static void select_listed(struct fast *f, size_t len, uint64_t below, const uint
 static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
 {
     struct band b = {{0.0, 0, -1, 0.0}, {0.0, 0, 1, 0.0}, 0, f->npairs, 0};
-    for (size_t i = 0; i < f->n; i++)
-        f->ord[0][i] = (uint32_t)i;
+    /* at_base: ord[b.plo] is the base order, not the order at b.lo = -inf;
+     * only a count below a new lower bound may start from it. */
+    int at_base = f->have_base;
+    if (at_base)
+        memcpy(f->ord[0], f->base, f->n * sizeof *f->ord[0]);
+    else
+        index_order(f, 0);
     memcpy(f->buf, f->s0, f->s0n * sizeof *f->buf);
     size_t sn = f->s0n;
     uint64_t ka = k[0], kb = k[m - 1];
@@ -666,21 +835,26 @@ static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
             /* [(c,-1), (c,+1)): every slope in the band rounds to c. */
             for (size_t r = 0; r < m; r++)
                 out[r] = b.lo.c;
+            keep_base(f, &b);
             return 0;
+        }
+        if (at_base && (b.size <= f->cap || sn < 64)) {
+            index_order(f, b.plo);
+            at_base = 0;
         }
         if (b.size <= f->cap) {
             /* Small enough: list the whole band and select in it. */
-            sampler_init(&sm, f->x, f->y, f->buf, f->cap, 1.0, &f->rng);
+            sampler_init(&sm, f->buf, f->cap, 1.0, &f->rng);
             uint64_t got = run_pass(f, b.plo, pb, &b.hi, &sm, &ps);
             if (got != b.size || sm.len != b.size)
                 return RASLEAK_EINVAL;  /* counts disagree: see check_xy() */
             select_listed(f, sm.len, b.below, k, out, m);
+            keep_base(f, &b);
             return 0;
         }
         if (sn < 64) {
             /* No usable sample of this band: draw one. */
-            sampler_init(&sm, f->x, f->y, f->buf, f->cap, (double)f->m / (double)b.size,
-                         &f->rng);
+            sampler_init(&sm, f->buf, f->cap, (double)f->m / (double)b.size, &f->rng);
             if (run_pass(f, b.plo, pb, &b.hi, &sm, &ps) != b.size)
                 return RASLEAK_EINVAL;
             sn = sm.len >= 64 ? sm.len : 0;  /* unlucky: draw again */
@@ -700,7 +874,10 @@ static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
                 nlo = t;
         }
         if (fb < (double)sn) {
-            struct thr t = thr_at(select_k(f->buf, sn, (size_t)ceil(fb), &f->rng), 1);
+            /* After the first selection everything from fa on is >= it. */
+            size_t from = fa >= 0.0 ? (size_t)fa : 0;
+            struct thr t = thr_at(select_k(f->buf + from, sn - from, (size_t)ceil(fb) - from,
+                                           &f->rng), 1);
             if (thr_cmp(&t, &b.hi) < 0 && thr_cmp(&t, &nlo) > 0)
                 nhi = t;
         }
@@ -729,7 +906,15 @@ static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
         uint64_t below = b.below;
         int moved_lo = thr_cmp(&nlo, &b.lo) != 0;
         if (moved_lo) {
-            below += run_pass(f, b.plo, pa, &nlo, NULL, &ps);
+            uint64_t inv = run_pass(f, b.plo, pa, &nlo, NULL, &ps);
+            if (at_base) {
+                /* From the base order the pass counts the pairs between
+                 * the base threshold and nlo, on whichever side nlo is. */
+                below = thr_cmp(&nlo, &f->base_thr) >= 0 ? f->base_below + inv
+                                                         : f->base_below - inv;
+            } else {
+                below += inv;
+            }
             plo = pa;
             if (kb < below) {
                 b.hi = nlo;
@@ -739,6 +924,10 @@ static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
             }
             if (ka < below)
                 return split(f, k, out, m);
+            at_base = 0;
+        } else if (at_base) {
+            index_order(f, b.plo);
+            at_base = 0;
         }
 
         /*
@@ -751,7 +940,7 @@ static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
             est = 1.0;
         double p = est <= (double)f->cap ? 1.0 : (double)f->m / est;
         int pout = moved_lo ? pb : pa;
-        sampler_init(&sm, f->x, f->y, f->buf, f->cap, p, &f->rng);
+        sampler_init(&sm, f->buf, f->cap, p, &f->rng);
         uint64_t size = run_pass(f, plo, pout, &nhi, one_value ? NULL : &sm, &ps);
         uint64_t end = b.below + b.size;
 
@@ -779,6 +968,7 @@ static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
         if (sm.p >= 1.0 && !sm.thinned) {
             /* The pass listed the whole band: select in it. */
             select_listed(f, sm.len, below, k, out, m);
+            keep_base(f, &b);
             return 0;
         }
         sn = sm.len;
@@ -788,31 +978,85 @@ static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
 
 /* ---------------------------------------------------------- entry points */
 
+/* The work kept between the calls on one series: the fast method's
+ * arrays, its uniform sample of all slopes and its base order. */
+struct rasleak_sen_ctx {
+    const double *x, *y;
+    size_t n;
+    enum rasleak_slope_method method;  /* DIRECT or FAST */
+    int ready;                         /* f is initialised */
+    struct fast f;
+};
+
+static void ctx_setup(struct rasleak_sen_ctx *c, const double *x, const double *y, size_t n,
+                      enum rasleak_slope_method method)
+{
+    memset(c, 0, sizeof *c);
+    c->x = x;
+    c->y = y;
+    c->n = n;
+    if (method == RASLEAK_SLOPE_AUTO)
+        method = n <= DIRECT_MAX_N ? RASLEAK_SLOPE_DIRECT : RASLEAK_SLOPE_FAST;
+    c->method = method;
+}
+
+static void ctx_release(struct rasleak_sen_ctx *c)
+{
+    if (c->ready)
+        fast_free(&c->f);
+    c->ready = 0;
+}
+
 /*
  * Ranks k[0..m) (ascending, m <= 4) of all slopes into out[].  Ranks within
  * one of each other share a band: the two middle slopes of the median.
+ * The group nearest the middle goes first, so that its order becomes the
+ * base the others start from.
  */
+static int ctx_ranks(struct rasleak_sen_ctx *c, const uint64_t *k, double *out, size_t m)
+{
+    if (c->method == RASLEAK_SLOPE_DIRECT)
+        return direct_ranks(c->x, c->y, c->n, k, out, m);
+    int rc;
+    if (!c->ready) {
+        if ((rc = fast_init(&c->f, c->x, c->y, c->n)) < 0)
+            return rc;
+        c->ready = 1;
+    }
+    size_t start[4] = {0}, len[4] = {0}, ng = 0;
+    for (size_t r = 0; r < m; r = start[ng] + len[ng], ng++) {
+        size_t e = r + 1;
+        while (e < m && k[e] - k[e - 1] <= 1)
+            e++;
+        start[ng] = r;
+        len[ng] = e - r;
+    }
+    uint64_t half = c->f.npairs / 2;
+    size_t first = 0;
+    for (size_t g = 1; g < ng; g++) {
+        uint64_t d0 = k[start[first]] > half ? k[start[first]] - half : half - k[start[first]];
+        uint64_t d1 = k[start[g]] > half ? k[start[g]] - half : half - k[start[g]];
+        if (d1 < d0)
+            first = g;
+    }
+    if ((rc = work_alloc(&c->f)) < 0)
+        return rc;
+    rc = fast_ranks(&c->f, &k[start[first]], &out[start[first]], len[first]);
+    for (size_t g = 0; g < ng && rc == 0; g++)
+        if (g != first)
+            rc = fast_ranks(&c->f, &k[start[g]], &out[start[g]], len[g]);
+    work_free(&c->f);
+    return rc;
+}
+
 static int slope_ranks(const double *x, const double *y, size_t n,
                        enum rasleak_slope_method method, const uint64_t *k,
                        double *out, size_t m)
 {
-    if (method == RASLEAK_SLOPE_AUTO)
-        method = n <= DIRECT_MAX_N ? RASLEAK_SLOPE_DIRECT : RASLEAK_SLOPE_FAST;
-    if (method == RASLEAK_SLOPE_DIRECT)
-        return direct_ranks(x, y, n, k, out, m);
-
-    struct fast f;
-    int rc = fast_init(&f, x, y, n);
-    if (rc < 0)
-        return rc;
-    for (size_t r = 0; r < m && rc == 0;) {
-        size_t e = r + 1;
-        while (e < m && k[e] - k[e - 1] <= 1)
-            e++;
-        rc = fast_ranks(&f, &k[r], &out[r], e - r);
-        r = e;
-    }
-    fast_free(&f);
+    struct rasleak_sen_ctx c;
+    ctx_setup(&c, x, y, n, method);
+    int rc = ctx_ranks(&c, k, out, m);
+    ctx_release(&c);
     return rc;
 }
 
@@ -963,4 +1207,59 @@ int rasleak_sen(const double *x, const double *y, size_t n, double mk_var,
     out->hi = got[1];
 
     return rasleak_sen_intercept(x, y, n, out->slope, &out->intercept);
+}
+
+/* ------------------------------------------------------- shared context */
+
+int rasleak_sen_ctx_new(const double *x, const double *y, size_t n,
+                        struct rasleak_sen_ctx **out)
+{
+    if (!out || check_xy(x, y, n) < 0)
+        return RASLEAK_EINVAL;
+    struct rasleak_sen_ctx *c = malloc(sizeof *c);
+    if (!c)
+        return RASLEAK_ENOMEM;
+    ctx_setup(c, x, y, n, RASLEAK_SLOPE_AUTO);
+    *out = c;
+    return 0;
+}
+
+int rasleak_sen_ctx_slope(struct rasleak_sen_ctx *c, double *slope)
+{
+    if (!c || !slope)
+        return RASLEAK_EINVAL;
+    uint64_t npairs = (uint64_t)c->n * (c->n - 1) / 2;
+    uint64_t k[2] = {(npairs - 1) / 2, npairs / 2};
+    double v[2];
+    int rc = ctx_ranks(c, k, v, k[0] == k[1] ? 1 : 2);
+    if (rc < 0)
+        return rc;
+    *slope = k[0] == k[1] ? v[0] : (v[0] + v[1]) / 2.0;
+    return 0;
+}
+
+int rasleak_sen_ctx_interval(struct rasleak_sen_ctx *c, double mk_var, double confidence,
+                             double *lo, double *hi)
+{
+    if (!c || !lo || !hi)
+        return RASLEAK_EINVAL;
+    if (!(mk_var >= 0.0) || !isfinite(mk_var) || !(confidence > 0.0 && confidence < 1.0))
+        return RASLEAK_EINVAL;
+    uint64_t k[2];
+    double v[2];
+    ci_ranks((uint64_t)c->n * (c->n - 1) / 2, mk_var, confidence, &k[0], &k[1]);
+    int rc = ctx_ranks(c, k, v, k[0] == k[1] ? 1 : 2);
+    if (rc < 0)
+        return rc;
+    *lo = v[0];
+    *hi = k[0] == k[1] ? v[0] : v[1];
+    return 0;
+}
+
+void rasleak_sen_ctx_free(struct rasleak_sen_ctx *c)
+{
+    if (!c)
+        return;
+    ctx_release(c);
+    free(c);
 }

@@ -49,12 +49,14 @@ struct rasleak_trend_reader {
     long records;
     json_int_t last_iter;
     int have_iter;
-    /* A second part (rasleak__trend_split): its bytes are borrowed, its
-     * line numbers start where the first part's end, counted on first
-     * need, and it notes what rasleak__trend_join() must check. */
+    /* A second part (rasleak__trend_split): its bytes are borrowed, it
+     * counts its lines from the cut (line 1 there) and learns the cut's
+     * own line number only when a message or the join needs it, and it
+     * notes what rasleak__trend_join() must check. */
     int borrowed;
     int part2;
-    int lines_known;
+    size_t cut;               /* part 2: offset where it starts */
+    long cut_line;            /* part 2: line number of the cut, 0 if not known yet */
     size_t drop_pos;          /* mapped bytes before this were let go of */
     long first_rec_line;
     char first_type[24];
@@ -149,20 +151,14 @@ static int load(struct rasleak_trend_reader *r, const char *path, struct rasleak
 
 /* ---- positions --------------------------------------------------------- */
 
-/* Line number of byte offset `off`; offsets are asked for in increasing order. */
+/*
+ * Line number of byte offset `off`, offsets asked for in increasing order;
+ * in a second part counted from its cut (line 1 there), see abs_line().
+ */
 static long line_of(struct rasleak_trend_reader *r, size_t off)
 {
-    if (!r->lines_known) {
-        /* A second part: lines before it are counted once, when first asked. */
-        long nl = 0;
-        for (const char *p = r->buf, *e = r->buf + r->line_pos;
-             p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
-            nl++;
-        r->line_no = nl + 1;
-        r->lines_known = 1;
-    }
     if (off < r->line_pos) {
-        r->line_pos = 0;
+        r->line_pos = r->part2 ? r->cut : 0;
         r->line_no = 1;
     }
     while (r->line_pos < off && r->line_pos < r->len) {
@@ -177,12 +173,39 @@ static long line_of(struct rasleak_trend_reader *r, size_t off)
     return r->line_no;
 }
 
+/* Line 1 + the newlines in buf[0, end). */
+static long count_lines(const char *buf, size_t end)
+{
+    long nl = 1;
+    for (const char *p = buf, *e = buf + end;
+         p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+        nl++;
+    return nl;
+}
+
+/*
+ * The line number in the file of line `rel` of the reader's own count.
+ * A second part counts the lines before its cut only here, when a message
+ * needs it: counting them as it starts would read the whole first half of
+ * a mapped file at once, and keep it in memory, while the first part is
+ * still reading it.
+ */
+static long abs_line(struct rasleak_trend_reader *r, long rel)
+{
+    if (!r->part2)
+        return rel;
+    if (!r->cut_line)
+        r->cut_line = count_lines(r->buf, r->cut);
+    return rel + r->cut_line - 1;
+}
+
 static int fail(struct rasleak_trend_reader *r, size_t off, const char *fmt, const char *a,
                 const char *b, struct rasleak_error *err)
 {
     char msg[600];
     snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
-    return rasleak_error_at(err, RASLEAK_EFORMAT, r->path, line_of(r, off), 0, "%s", msg);
+    return rasleak_error_at(err, RASLEAK_EFORMAT, r->path, abs_line(r, line_of(r, off)), 0,
+                            "%s", msg);
 }
 
 static void skip_ws(struct rasleak_trend_reader *r)
@@ -351,7 +374,8 @@ static int next_line(struct rasleak_trend_reader *r, json_t **out, size_t *at,
             }
             char col[32];
             snprintf(col, sizeof col, "%d", jerr.column);
-            return rasleak_error_at(err, RASLEAK_EFORMAT, r->path, line_of(r, s), jerr.column,
+            return rasleak_error_at(err, RASLEAK_EFORMAT, r->path, abs_line(r, line_of(r, s)),
+                                    jerr.column,
                                     "invalid JSON at column %s: %s", col, jerr.text);
         }
         *out = j;
@@ -373,7 +397,8 @@ static int parse_value(struct rasleak_trend_reader *r, json_t **out, struct rasl
             r->truncated = 1;
             return 0;
         }
-        return rasleak_error_at(err, RASLEAK_EFORMAT, r->path, line_of(r, at) + jerr.line - 1,
+        return rasleak_error_at(err, RASLEAK_EFORMAT, r->path,
+                                abs_line(r, line_of(r, at)) + jerr.line - 1,
                                 jerr.column, "invalid JSON: %s", jerr.text);
     }
     r->pos = at + (size_t)jerr.position;
@@ -501,7 +526,6 @@ int rasleak_trend_open(struct rasleak_trend_reader **out, const char *path,
         return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
     }
     r->line_no = 1;
-    r->lines_known = 1;
     int rc = load(r, path, err);
     if (rc < 0)
         goto fail;
@@ -596,8 +620,16 @@ int rasleak_trend_next(struct rasleak_trend_reader *r, json_t **rec, struct rasl
     return type;
 }
 
+void rasleak__trend_release(struct rasleak_trend_reader *r)
+{
+    json_decref(r->cur);
+    r->cur = NULL;
+}
+
 long rasleak_trend_line(const struct rasleak_trend_reader *r)
 {
+    if (r->part2)
+        return r->rec_line + (r->cut_line ? r->cut_line : count_lines(r->buf, r->cut)) - 1;
     return r->rec_line;
 }
 
@@ -658,7 +690,8 @@ int rasleak__trend_split(struct rasleak_trend_reader *r, size_t min_bytes,
     t->borrowed = 1;
     t->part2 = 1;
     t->line_pos = cut;
-    t->lines_known = 0;
+    t->line_no = 1;
+    t->cut = cut;
     r->len = cut;
     *second = t;
     return 0;
@@ -667,6 +700,16 @@ int rasleak__trend_split(struct rasleak_trend_reader *r, size_t min_bytes,
 int rasleak__trend_join(struct rasleak_trend_reader *first,
                         struct rasleak_trend_reader *second, struct rasleak_error *err)
 {
+    /* The first part counted its lines up to near the cut: the rest of
+     * the way gives the cut's line without reading the first half again. */
+    if (!second->cut_line)
+        second->cut_line = line_of(first, second->cut);
+    if (second->first_rec_line > 0)
+        second->first_rec_line = abs_line(second, second->first_rec_line);
+    if (second->have_first_iter)
+        second->first_iter_line = abs_line(second, second->first_iter_line);
+    if (second->records > 0)
+        second->rec_line = abs_line(second, second->rec_line);
     if (second->first_rec_line > 0 && first->have_summary)
         return rasleak_error_at(err, RASLEAK_EFORMAT, first->path, second->first_rec_line, 0,
                                 "unexpected '%s' record after the summary", second->first_type);

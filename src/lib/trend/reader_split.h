@@ -27,4 +27,11 @@ int rasleak__trend_split(struct rasleak_trend_reader *r, size_t min_bytes,
 int rasleak__trend_join(struct rasleak_trend_reader *first,
                         struct rasleak_trend_reader *second, struct rasleak_error *err);
 
+/*
+ * Release the record rasleak_trend_next() last returned, now rather than
+ * at the next call: for a caller that reuses the memory jansson parsed it
+ * into (analyze/json_arena.h) and must know nothing of it is left.
+ */
+void rasleak__trend_release(struct rasleak_trend_reader *r);
+
 #endif
