@@ -53,6 +53,16 @@ int cli_input_exit(const struct rasleak_error *e);
 int cli_parse_u64(const char *s, unsigned long long *out);
 int cli_parse_double(const char *s, double *out);
 
+/* The options every judging command takes (analyze, compare, report). */
+enum cli_analyze_opt { CLI_AOPT_WARMUP, CLI_AOPT_ALPHA, CLI_AOPT_MIN_RATE };
+
+/*
+ * Take one of them into `cfg` (min-rates into *rates, grown with realloc).
+ * 0, or -1 after saying what is wrong with `arg` (a usage error).
+ */
+int cli_analyze_option(struct rasleak_analyze_config *cfg, struct rasleak_min_rate **rates,
+                       size_t *nrates, enum cli_analyze_opt opt, const char *arg);
+
 /* Parse METRIC=RATE into the array (grown with realloc); 0 or -1. */
 int cli_add_min_rate(struct rasleak_min_rate **arr, size_t *n, const char *spec);
 

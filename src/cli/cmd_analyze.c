@@ -60,23 +60,16 @@ int cmd_analyze(int argc, char **argv)
             json = 1;
             break;
         case 'w':
-            if (cli_parse_u64(optarg, &u) < 0) {
-                cli_error("--warmup takes a whole number, not '%s'", optarg);
+            if (cli_analyze_option(&cfg, &rates, &nrates, CLI_AOPT_WARMUP, optarg) < 0)
                 goto out;
-            }
-            cfg.warmup = (long)u;
             break;
         case 'a':
-            if (cli_parse_double(optarg, &cfg.alpha) < 0 || cfg.alpha <= 0 || cfg.alpha >= 1) {
-                cli_error("--alpha takes a number between 0 and 1, not '%s'", optarg);
+            if (cli_analyze_option(&cfg, &rates, &nrates, CLI_AOPT_ALPHA, optarg) < 0)
                 goto out;
-            }
             break;
         case 'r':
-            if (cli_add_min_rate(&rates, &nrates, optarg) < 0) {
-                cli_error("--min-rate takes METRIC=RATE with RATE >= 0, not '%s'", optarg);
+            if (cli_analyze_option(&cfg, &rates, &nrates, CLI_AOPT_MIN_RATE, optarg) < 0)
                 goto out;
-            }
             break;
         case 't':
             if (cli_parse_u64(optarg, &u) < 0 || u < 1 || u > 2) {

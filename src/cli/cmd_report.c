@@ -232,23 +232,16 @@ int cmd_report(int argc, char **argv)
             rcfg.plot_width = (unsigned)u;
             break;
         case 'W':
-            if (cli_parse_u64(optarg, &u) < 0) {
-                cli_error("--warmup takes a whole number, not '%s'", optarg);
+            if (cli_analyze_option(&acfg, &rates, &nrates, CLI_AOPT_WARMUP, optarg) < 0)
                 goto out;
-            }
-            acfg.warmup = (long)u;
             break;
         case 'a':
-            if (cli_parse_double(optarg, &acfg.alpha) < 0 || acfg.alpha <= 0 || acfg.alpha >= 1) {
-                cli_error("--alpha takes a number between 0 and 1, not '%s'", optarg);
+            if (cli_analyze_option(&acfg, &rates, &nrates, CLI_AOPT_ALPHA, optarg) < 0)
                 goto out;
-            }
             break;
         case 'r':
-            if (cli_add_min_rate(&rates, &nrates, optarg) < 0) {
-                cli_error("--min-rate takes METRIC=RATE with RATE >= 0, not '%s'", optarg);
+            if (cli_analyze_option(&acfg, &rates, &nrates, CLI_AOPT_MIN_RATE, optarg) < 0)
                 goto out;
-            }
             break;
         case 'q': quiet = 1; break;
         case 'h':

@@ -296,13 +296,13 @@ static int parse(struct run_args *a, int argc, char **argv)
         case 'N': a->no_analyze = 1; break;
         case 'j': a->json = 1; break;
         case 'a':
-            if (cli_parse_double(optarg, &a->acfg.alpha) < 0 || a->acfg.alpha <= 0 ||
-                a->acfg.alpha >= 1)
-                bad = "--alpha takes a number between 0 and 1";
+            if (cli_analyze_option(&a->acfg, &a->rates, &a->nrates, CLI_AOPT_ALPHA, optarg) < 0)
+                return EXIT_USAGE;
             break;
         case 'r':
-            if (cli_add_min_rate(&a->rates, &a->nrates, optarg) < 0)
-                bad = "--min-rate takes METRIC=RATE with RATE >= 0";
+            if (cli_analyze_option(&a->acfg, &a->rates, &a->nrates, CLI_AOPT_MIN_RATE,
+                                   optarg) < 0)
+                return EXIT_USAGE;
             break;
         case 'R': a->report = optarg; break;
         case 'h':
