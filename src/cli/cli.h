@@ -78,6 +78,9 @@ struct rasleak_report_config;
 int cli_write_report(const char *out, const char *trend, const struct rasleak_analysis *a,
                      const struct rasleak_report_config *cfg, int quiet);
 
+/* A whole number with thousands separators: 1234567 -> "1,234,567"; returns buf. */
+const char *cli_grouped(double v, char *buf, size_t len);
+
 /* Whether to colour output on `fp` (a TTY and NO_COLOR unset). */
 int cli_use_color(FILE *fp);
 

@@ -102,21 +102,6 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* 1234567 -> "1,234,567" */
-static const char *grouped(unsigned long long v, char *buf, size_t len)
-{
-    char d[32];
-    snprintf(d, sizeof d, "%llu", v);
-    size_t nd = strlen(d), o = 0;
-    for (size_t i = 0; i < nd && o + 2 < len; i++) {
-        if (i && (nd - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = d[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 static const char *clock_text(double s, char *buf, size_t len)
 {
     if (!isfinite(s) || s < 0) {
@@ -162,13 +147,14 @@ static void progress(void *ctx, const struct rasleak_progress *p)
     if (st->duration_s > 0 && !(eta <= st->duration_s - p->elapsed_s))
         eta = fmax(0, st->duration_s - p->elapsed_s);
     int n = snprintf(line, sizeof line, "%s/%s %3.0f%%  %s it/s  eta %s",
-                     grouped(p->iter, a, sizeof a), grouped(p->total, b, sizeof b),
+                     cli_grouped((double)p->iter, a, sizeof a),
+                     cli_grouped((double)p->total, b, sizeof b),
                      p->total ? 100.0 * (double)p->iter / (double)p->total : 0.0,
-                     grouped((unsigned long long)(rate + 0.5), c, sizeof c),
+                     cli_grouped(floor(rate + 0.5), c, sizeof c),
                      clock_text(eta, d, sizeof d));
     if (p->dial_failures && n > 0 && (size_t)n < sizeof line)
         n += snprintf(line + n, sizeof line - (size_t)n, "  failed dials %s",
-                      grouped(p->dial_failures, a, sizeof a));
+                      cli_grouped((double)p->dial_failures, a, sizeof a));
     if (n > 0 && (size_t)n < sizeof line) {
         if (isnan(p->handles_delta))
             n += snprintf(line + n, sizeof line - (size_t)n, "  warm-up");

@@ -127,8 +127,7 @@ int cli_use_color(FILE *fp)
     return isatty(fileno(fp)) && !(nc && *nc);
 }
 
-/* 1234567 -> "1,234,567" */
-static const char *grouped(double v, char *buf, size_t len)
+const char *cli_grouped(double v, char *buf, size_t len)
 {
     char digits[64];
     snprintf(digits, sizeof digits, "%.0f", fabs(v));
@@ -204,14 +203,14 @@ static void print_projection(FILE *fp, const struct rasleak_series_result *s)
     if (!isnan(s->reached_limit_iter)) {
         fprintf(fp, "      projected to reach its limit (%s) at iteration %s; "
                     "reached it at iteration %s\n",
-                grouped(s->limit, a, sizeof a), grouped(s->exhausted_at_iter, b, sizeof b),
-                grouped(s->reached_limit_iter, c, sizeof c));
+                cli_grouped(s->limit, a, sizeof a), cli_grouped(s->exhausted_at_iter, b, sizeof b),
+                cli_grouped(s->reached_limit_iter, c, sizeof c));
     } else {
         double more = s->exhausted_at_iter - s->last_iter;
         fprintf(fp, "      at this rate %s after about %s more iterations (limit %s, "
                     "at iteration %s, %s from the last sample)\n",
-                runs_out(s->metric), grouped(more > 0 ? more : 0, b, sizeof b),
-                grouped(s->limit, a, sizeof a), grouped(s->exhausted_at_iter, c, sizeof c),
+                runs_out(s->metric), cli_grouped(more > 0 ? more : 0, b, sizeof b),
+                cli_grouped(s->limit, a, sizeof a), cli_grouped(s->exhausted_at_iter, c, sizeof c),
                 duration(s->exhausted_in_s, d, sizeof d));
     }
 }
@@ -256,7 +255,7 @@ static void print_suspect(FILE *fp, json_t *h)
     fprintf(fp, "    fd %-5lld %-10s first seen at iteration %-8s %s",
             (long long)json_integer_value(json_object_get(h, "fd")),
             json_string_value(json_object_get(h, "type")),
-            grouped((double)json_integer_value(json_object_get(h, "first_iter")), it, sizeof it),
+            cli_grouped((double)json_integer_value(json_object_get(h, "first_iter")), it, sizeof it),
             json_string_value(json_object_get(h, "link")));
     if (proto)
         fprintf(fp, " %s", proto);
@@ -285,15 +284,15 @@ static void print_suspects(FILE *fp, const struct rasleak_analysis *a)
                     "and still open at iteration %s\n  by type:",
                 json_string_value(json_object_get(rec, "target")),
                 (long long)json_integer_value(json_object_get(rec, "pid")),
-                grouped((double)total, n1, sizeof n1),
-                grouped((double)json_integer_value(json_object_get(rec, "since_iter")), n2,
+                cli_grouped((double)total, n1, sizeof n1),
+                cli_grouped((double)json_integer_value(json_object_get(rec, "since_iter")), n2,
                         sizeof n2),
-                grouped((double)json_integer_value(json_object_get(rec, "iter")), n3,
+                cli_grouped((double)json_integer_value(json_object_get(rec, "iter")), n3,
                         sizeof n3));
         json_array_foreach(json_object_get(rec, "by_type"), k, bt)
             fprintf(fp, "%s %s %s", k ? "," : "",
                     json_string_value(json_object_get(bt, "type")),
-                    grouped((double)json_integer_value(json_object_get(bt, "count")), n1,
+                    cli_grouped((double)json_integer_value(json_object_get(bt, "count")), n1,
                             sizeof n1));
         fputc('\n', fp);
         json_array_foreach(json_object_get(rec, "handles"), k, h) {
@@ -303,7 +302,7 @@ static void print_suspects(FILE *fp, const struct rasleak_analysis *a)
         }
         if ((size_t)total > SUSPECTS_SHOWN)
             fprintf(fp, "    ... and %s more in the trend file\n",
-                    grouped((double)total - SUSPECTS_SHOWN, n1, sizeof n1));
+                    cli_grouped((double)total - SUSPECTS_SHOWN, n1, sizeof n1));
     }
 }
 
@@ -315,13 +314,13 @@ void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color)
         json_object_get(json_object_get(a->header, "backend"), "name"));
     char n1[32], n2[32];
     fprintf(fp, "%s: %s iterations, %s samples (warm-up %ld), backend %s, stopped: %s\n",
-            a->path, grouped((double)a->iterations_done, n1, sizeof n1),
-            grouped((double)a->samples, n2, sizeof n2), a->warmup, backend ? backend : "?",
+            a->path, cli_grouped((double)a->iterations_done, n1, sizeof n1),
+            cli_grouped((double)a->samples, n2, sizeof n2), a->warmup, backend ? backend : "?",
             a->stop_reason[0] ? a->stop_reason : "no summary (cut short)");
     if (a->dial_failures || !isnan(a->first_failure_iter))
         fprintf(fp, "dial failed %s times, first at iteration %s: %s\n",
-                grouped((double)a->dial_failures, n1, sizeof n1),
-                grouped(a->first_failure_iter, n2, sizeof n2), a->first_failure);
+                cli_grouped((double)a->dial_failures, n1, sizeof n1),
+                cli_grouped(a->first_failure_iter, n2, sizeof n2), a->first_failure);
 
     size_t tw = 6, mw = 6;
     for (size_t i = 0; i < a->nseries; i++) {
