@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,4 +108,22 @@ json_t *cli_find_series(json_t *analysis, const char *target, const char *metric
             return s;
     }
     return NULL;
+}
+
+int cli_make_dir(const char *tag, unsigned mode, char *dir, char *out, char *err, char *trend)
+{
+    snprintf(dir, 64, "/tmp/rasleak-%s-XXXXXX", tag);
+    if (!mkdtemp(dir) || chmod(dir, (mode_t)mode) != 0)
+        return -1;
+    snprintf(out, 128, "%s/stdout", dir);
+    snprintf(err, 128, "%s/stderr", dir);
+    snprintf(trend, 128, "%s/trend.jsonl", dir);
+    return 0;
+}
+
+int cli_remove_dir(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'; rm -rf '%s'", dir, dir);
+    return system(cmd) == 0 ? 0 : -1;
 }

@@ -35,6 +35,16 @@ json_t *cli_last_record(const char *path);
 
 void cli_sleep_ms(long ms);
 
+/*
+ * A fresh directory /tmp/rasleak-TAG-XXXXXX, given `mode`, into `dir`
+ * (64 bytes), and the paths of stdout, stderr and trend.jsonl in it into
+ * `out`, `err` and `trend` (128 bytes each).  0, or -1.
+ */
+int cli_make_dir(const char *tag, unsigned mode, char *dir, char *out, char *err, char *trend);
+
+/* Remove such a directory and everything in it, read-only parts too; 0 or -1. */
+int cli_remove_dir(const char *dir);
+
 /* The series of `target`'s `metric` in a rasleak-analysis document, or NULL. */
 json_t *cli_find_series(json_t *analysis, const char *target, const char *metric);
 

@@ -34,20 +34,13 @@ static const char *child_env;
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/rasleak-cli-be-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
-    snprintf(trend, sizeof trend, "%s/trend.jsonl", dir);
-    return 0;
+    return cli_make_dir("cli-be", 0700, dir, out_path, err_path, trend);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return cli_remove_dir(dir);
 }
 
 /* Run rasleak with `args` (NULL-terminated); stdout/stderr to files; the exit code. */

@@ -27,21 +27,13 @@ static char dir[64], trend[128], out_path[128], err_path[128];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/rasleak-faults-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    chmod(dir, 0755);
-    snprintf(trend, sizeof trend, "%s/trend.jsonl", dir);
-    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
-    return 0;
+    return cli_make_dir("faults", 0755, dir, out_path, err_path, trend);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'; rm -rf '%s'", dir, dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return cli_remove_dir(dir);
 }
 
 /* Start rasleak; `uid` >= 0 drops to that user first. */

@@ -34,21 +34,13 @@ static char dir[64], out_path[128], err_path[128], trend[128];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/rasleak-cli-watch-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    chmod(dir, 0777);   /* the permission test runs rasleak as another user */
-    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
-    snprintf(trend, sizeof trend, "%s/trend.jsonl", dir);
-    return 0;
+    return cli_make_dir("cli-watch", 0777, dir, out_path, err_path, trend);   /* the permission test runs rasleak as another user */
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return cli_remove_dir(dir);
 }
 
 static pid_t start_as(long uid, const char *const *args)
