@@ -62,7 +62,7 @@ _rasleak()
             COMPREPLY=($(compgen -W "$(_rasleak_option_keys "$bin" "$be")" -- "$cur"))
             return ;;
         --format)
-            COMPREPLY=($(compgen -W "jsonl json" -- "$cur"))
+            COMPREPLY=($(compgen -W "jsonl json compact" -- "$cur"))
             return ;;
         -o|--output|--report|--junit|--json-file|--allow)
             COMPREPLY=($(compgen -f -- "$cur"))

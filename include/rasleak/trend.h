@@ -24,8 +24,14 @@ extern "C" {
 
 enum rasleak_trend_layout {
     RASLEAK_TREND_JSONL,
-    RASLEAK_TREND_JSON
+    RASLEAK_TREND_JSON,
+    /* JSON Lines whose samples are mostly rows: arrays of values in the
+     * columns of the last full sample (a full sample every
+     * RASLEAK_TREND_FULL_EVERY samples, and whenever the columns change). */
+    RASLEAK_TREND_COMPACT
 };
+
+#define RASLEAK_TREND_FULL_EVERY 1000
 
 /* One metric value of a target; NAN means "not available": left out. */
 struct rasleak_metric_value {
@@ -117,10 +123,34 @@ json_t *rasleak_trend_header(const struct rasleak_trend_reader *r);
  * at the end, or a negative code with the file, line and what was expected
  * in `err`.  *rec is owned by the reader and valid until the next call.
  * Records are checked: samples have increasing iterations and finite,
- * non-negative metric values.
+ * non-negative metric values.  A sample's *rec is an object or, in the
+ * compact layout, an array: read samples with rasleak_trend_sample().
  */
 int rasleak_trend_next(struct rasleak_trend_reader *r, json_t **rec,
                        struct rasleak_error *err);
+
+/*
+ * The sample rasleak_trend_next() last returned, in either form (a full
+ * sample object or a compact row), as columns: value[i] is metric
+ * metric[i] of target target[i].  Valid until the next call.  The column
+ * arrays change only when `columns` changes (a full sample whose targets
+ * or metrics differ from the one before): a caller may map columns to its
+ * own series once per change.
+ */
+struct rasleak_trend_sample {
+    uint64_t iter;
+    double t;                    /* seconds since the run started */
+    int measure;                 /* 0 = warm-up, 1 = measured phase */
+    int ok;                      /* the dial succeeded */
+    double dial_us, hangup_us;   /* NAN when the record has none */
+    size_t n;
+    const char *const *target;
+    const char *const *metric;
+    const double *value;
+    unsigned long columns;       /* changes whenever target[] or metric[] do */
+};
+
+void rasleak_trend_sample(const struct rasleak_trend_reader *r, struct rasleak_trend_sample *s);
 
 /* Line number of the record last returned (from 1). */
 long rasleak_trend_line(const struct rasleak_trend_reader *r);

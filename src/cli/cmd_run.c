@@ -21,7 +21,7 @@
 static const char usage_text[] =
     "usage: rasleak run [-b BACKEND] [-O KEY=VALUE]... [-n ITERATIONS] [--warmup N]\n"
     "                   [--interval-ms MS] [--sample-every K] [--max-failures K]\n"
-    "                   [--duration SECONDS] [-o FILE] [--format jsonl|json] [--force]\n"
+    "                   [--duration SECONDS] [-o FILE] [--format jsonl|json|compact] [--force]\n"
     "                   [--quiet] [--no-analyze] [--json] [--alpha A]\n"
     "                   [--min-rate METRIC=RATE]... [--report FILE]\n"
     "                   [--watch PID|name=NAME]... [--spawn \"PROGRAM ARGS\"]...\n"
@@ -41,7 +41,8 @@ static const char usage_text[] =
     "      --duration SECONDS stop after this long, whatever -n says\n"
     "  -o, --output FILE      trend file (default rasleak-trend.jsonl; '-' stdout,\n"
     "                         which implies --no-analyze)\n"
-    "      --format FMT       jsonl (default) or json (default for a .json FILE)\n"
+    "      --format FMT       jsonl (default), json (default for a .json FILE) or\n"
+    "                         compact (JSON Lines, samples as rows: for long runs)\n"
     "      --force            overwrite an existing FILE\n"
     "  -q, --quiet            no progress line and no closing message; on a terminal\n"
     "                         the progress line shows iteration, rate, time left and\n"
@@ -273,8 +274,9 @@ static int parse(struct run_args *a, int argc, char **argv)
             break;
         case 'o': a->output = optarg; break;
         case 'f':
-            if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "json") != 0)
-                bad = "--format takes jsonl or json";
+            if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "json") != 0 &&
+                strcmp(optarg, "compact") != 0)
+                bad = "--format takes jsonl, json or compact";
             a->format = optarg;
             break;
         case 'x': a->force = 1; break;
@@ -396,7 +398,9 @@ static int execute(struct run_args *a)
     }
     int to_stdout = strcmp(a->output, "-") == 0;
     enum rasleak_trend_layout layout =
-        a->format ? (strcmp(a->format, "json") == 0 ? RASLEAK_TREND_JSON : RASLEAK_TREND_JSONL)
+        a->format ? (strcmp(a->format, "json") == 0      ? RASLEAK_TREND_JSON
+                     : strcmp(a->format, "compact") == 0 ? RASLEAK_TREND_COMPACT
+                                                         : RASLEAK_TREND_JSONL)
                   : has_suffix(a->output, ".json") ? RASLEAK_TREND_JSON : RASLEAK_TREND_JSONL;
     /* From here on a signal is a request to stop: the file about to be
      * created must end with a summary, however early the signal comes. */

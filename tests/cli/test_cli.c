@@ -247,6 +247,37 @@ static void test_json_layout(void **state)
     json_decref(a);
 }
 
+static void test_compact_layout(void **state)
+{
+    (void)state;
+    /* Full samples and rows; the report and the verdict as from jsonl. */
+    assert_int_equal(RUN("run", "-O", "leak_handles=0.1", "-n", "2500", "-o", trend, "-q",
+                         "--format", "compact", "--json"), 1);
+    json_t *a = stdout_json();
+    json_t *h = series(a, "self", "handles");
+    assert_string_equal(verdict_of(h), "leak");
+    assert_true(fabs(json_number_value(json_object_get(h, "slope_per_iter")) - 0.1) < 0.005);
+    assert_int_equal(json_integer_value(json_object_get(h, "n")), 2250);
+    json_decref(a);
+    FILE *fp = fopen(trend, "r");
+    assert_non_null(fp);
+    char line[4096];
+    long objects = 0, rows = 0;
+    while (fgets(line, sizeof line, fp)) {
+        objects += strncmp(line, "{\"type\":\"sample\",", 17) == 0;
+        rows += line[0] == '[';
+    }
+    fclose(fp);
+    assert_int_equal(objects, 3);   /* iterations 1, 1001, 2001 */
+    assert_int_equal(rows, 2497);
+    json_t *s = summary_of(trend);
+    assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "completed");
+    json_decref(s);
+    assert_int_equal(RUN("analyze", trend), 1);
+    assert_int_equal(RUN("run", "--format", "csv", "-o", trend, "--force"), 2);
+    expect_in(err_path, "--format takes jsonl, json or compact");
+}
+
 static void test_usage_errors_exit_2(void **state)
 {
     (void)state;
@@ -363,7 +394,7 @@ int main(void)
         T(test_version_and_help), T(test_backends_listing), T(test_leak_run_exits_1),
         T(test_clean_run_exits_0), T(test_plateau_exits_0), T(test_memory_leak_flagged),
         T(test_fail_after_records_failures), T(test_kb_symptom_under_low_limit),
-        T(test_json_layout), T(test_usage_errors_exit_2), T(test_malformed_file_exits_3),
+        T(test_json_layout), T(test_compact_layout), T(test_usage_errors_exit_2), T(test_malformed_file_exits_3),
         T(test_existing_output_needs_force), T(test_unwritable_output_exits_4),
         T(test_stdout_and_stdin), T(test_sigint_finishes_cleanly),
     };

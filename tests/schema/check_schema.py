@@ -45,6 +45,16 @@ def main():
         for i, r in enumerate(records, 1):
             errs = list(v.iter_errors(r))
             check(not errs, f"line {i}: {errs[:1]}")
+        # The compact layout: full samples (objects) and rows (arrays).
+        cp = os.path.join(d, "c.jsonl")
+        subprocess.run([rasleak, "run", "-O", "leak_handles=1", "-n", "2100", "-q",
+                        "--no-analyze", "--format", "compact", "-o", cp], check=True)
+        records = [json.loads(line) for line in open(cp)]
+        rows = [r for r in records if isinstance(r, list)]
+        check(len(rows) == 2097, f"compact rows: {len(rows)}")
+        for i, r in enumerate(records, 1):
+            errs = list(v.iter_errors(r))
+            check(not errs, f"{cp} line {i}: {errs[:1]}")
         d = json.load(open(doc))
         check(set(d) == {"header", "samples", "events", "summary"}, "document members")
         for r in [d["header"], d["summary"]] + d["samples"] + d["events"]:
@@ -87,6 +97,10 @@ def main():
         {"type": "summary", "ended": "2026-01-01T00:00:00Z", "iterations_done": 1,
          "stop_reason": "bored", "dial_failures": 0},
         {"type": "bogus"},
+        [1, 0.5, "later", True, 1, 1, [3]],
+        [1, 0.5, "measure", True, 1, 1, [-3]],
+        [1, 0.5, "measure", True, 1, 1, 7],
+        [1, 0.5],
         {"type": "suspects", "iter": 9, "t": 1, "target": "self", "pid": 1, "since_iter": 1,
          "total": 1, "by_type": [{"type": "sockets", "count": 1}], "listed": 0, "handles": []},
         {"type": "suspects", "iter": 9, "t": 1, "target": "self"},

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -36,12 +37,13 @@ typedef double (*series_fn)(long iter, unsigned *seed);
 
 /* A trend file whose "self" target has handles = f(iter), over n iterations
  * with `warmup` warm-up ones and a handle limit of `limit` (0: none). */
-static void make(long n, long warmup, double limit, series_fn handles, series_fn bytes)
+static void make_layout(enum rasleak_trend_layout layout, long n, long warmup, double limit,
+                        series_fn handles, series_fn bytes)
 {
     FILE *fp = fopen(path, "w");
     struct rasleak_trend_writer *w;
     struct rasleak_error err;
-    assert_int_equal(rasleak_trend_writer_open(&w, fp, path, RASLEAK_TREND_JSONL, &err), 0);
+    assert_int_equal(rasleak_trend_writer_open(&w, fp, path, layout, &err), 0);
     json_t *h = json_pack("{s:s,s:s,s:i,s:{s:s},s:{s:I},s:[{s:s,s:{s:o,s:n}}]}", "type",
                           "header", "format", "rasleak-trend", "version", 1, "backend", "name",
                           "mock", "run", "warmup", (json_int_t)warmup, "targets", "id", "self",
@@ -65,6 +67,11 @@ static void make(long n, long warmup, double limit, series_fn handles, series_fn
     json_decref(sum);
     rasleak_trend_writer_free(w);
     fclose(fp);
+}
+
+static void make(long n, long warmup, double limit, series_fn handles, series_fn bytes)
+{
+    make_layout(RASLEAK_TREND_JSONL, n, warmup, limit, handles, bytes);
 }
 
 static struct rasleak_analysis *analyze(void)
@@ -444,6 +451,47 @@ static void counting_free(void *p)
     free(p);
 }
 
+static void same_results(const struct rasleak_analysis *a, const struct rasleak_analysis *b)
+{
+    assert_int_equal(b->samples, a->samples);
+    assert_int_equal(b->nseries, a->nseries);
+    assert_int_equal(b->truncated, a->truncated);
+    for (size_t i = 0; i < a->nseries; i++) {
+        assert_string_equal(b->series[i].metric, a->series[i].metric);
+        assert_int_equal(b->series[i].n, a->series[i].n);
+        assert_true(b->series[i].slope_per_iter == a->series[i].slope_per_iter);
+        assert_true(b->series[i].slope_lo == a->series[i].slope_lo);
+        assert_true(b->series[i].slope_hi == a->series[i].slope_hi);
+        assert_true(b->series[i].mk_s == a->series[i].mk_s);
+        assert_true(b->series[i].last_value == a->series[i].last_value);
+        assert_int_equal(b->series[i].verdict, a->series[i].verdict);
+    }
+}
+
+static void test_compact_reads_the_same(void **state)
+{
+    (void)state;
+    /* The same run in both layouts; the compact file (about 6 MB) is cut
+     * in two at a full sample and read on two threads. */
+    struct rasleak_error err;
+    int rc;
+    make(120000, 1000, 0, tenth, heap64);
+    struct rasleak_analysis *a = analyze_threads(1, &err, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(a->samples, 120000);
+    make_layout(RASLEAK_TREND_COMPACT, 120000, 1000, 0, tenth, heap64);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 5000000);
+    for (int threads = 1; threads <= 2; threads++) {
+        struct rasleak_analysis *b = analyze_threads(threads, &err, &rc);
+        assert_int_equal(rc, 0);
+        same_results(a, b);
+        rasleak_analysis_free(b);
+    }
+    rasleak_analysis_free(a);
+}
+
 static void test_arena_restores_allocators(void **state)
 {
     (void)state;
@@ -667,6 +715,7 @@ int main(void)
         T(test_warmup_override), T(test_min_rate), T(test_json_output),
         T(test_two_threads_read_the_same),
         T(test_two_threads_errors_near_the_cut),
+        T(test_compact_reads_the_same),
         T(test_arena_restores_allocators),
         cmocka_unit_test(test_seeded_ar1_is_no_leak),
         cmocka_unit_test(test_seeded_sawtooth_is_no_leak),

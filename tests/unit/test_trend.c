@@ -13,6 +13,7 @@
 
 #include "rasleak/trend.h"
 #include "platform/os.h"
+#include "trend/reader_split.h"
 
 static char path[64];
 
@@ -192,6 +193,136 @@ static void expect_bad(const char *text, long line, const char *needle)
 #define H "{\"type\":\"header\",\"format\":\"rasleak-trend\",\"version\":1,\"targets\":[]}\n"
 #define S(i) "{\"type\":\"sample\",\"iter\":" #i ",\"t\":0.1,\"targets\":{\"self\":{\"handles\":5}}}\n"
 
+/*
+ * The same samples to `file` in `layout`: targets "self" (handles,
+ * rss_bytes) and "srv" (handles); rss_bytes not available at iterations
+ * 1500-1502; "maps" added to self from iteration 2000.
+ */
+static void write_varied(const char *file, enum rasleak_trend_layout layout, int n)
+{
+    FILE *fp = fopen(file, "w");
+    struct rasleak_trend_writer *w;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_writer_open(&w, fp, file, layout, &err), 0);
+    json_t *h = header();
+    assert_int_equal(rasleak_trend_write_header(w, h, &err), 0);
+    json_decref(h);
+    struct rasleak_metric_value self[3] = {{"handles", 0}, {"rss_bytes", 0}, {"maps", 0}};
+    struct rasleak_metric_value srv[1] = {{"handles", 0}};
+    struct rasleak_target_values tv[2] = {{"self", self, 2}, {"srv", srv, 1}};
+    for (int i = 1; i <= n; i++) {
+        self[0].value = 10 + i % 7;
+        self[1].value = i >= 1500 && i <= 1502 ? NAN : 4096.0 * i + 0.5 * (i % 3);
+        self[2].value = 100 + i / 10;
+        tv[0].count = i >= 2000 ? 3 : 2;
+        srv[0].value = i * 3;
+        struct rasleak_sample_record s = {(uint64_t)i, i * 0.25, i > 2, i % 5 != 0,
+                                          (double)(i % 11), 2.0, tv, 2};
+        assert_int_equal(rasleak_trend_write_sample(w, &s, &err), 0);
+    }
+    json_t *sum = json_pack("{s:s,s:s,s:i}", "type", "summary", "stop_reason", "completed",
+                            "iterations_done", n);
+    assert_int_equal(rasleak_trend_write_summary(w, sum, &err), 0);
+    json_decref(sum);
+    rasleak_trend_writer_free(w);
+    fclose(fp);
+}
+
+static void test_compact_matches_jsonl(void **state)
+{
+    (void)state;
+    char other[64];
+    snprintf(other, sizeof other, "/tmp/rasleak-test-trend-XXXXXX");
+    int fd = mkstemp(other);
+    assert_true(fd >= 0);
+    close(fd);
+    enum { N = 2600 };
+    write_varied(path, RASLEAK_TREND_COMPACT, N);
+    write_varied(other, RASLEAK_TREND_JSONL, N);
+    struct rasleak_trend_reader *c, *j;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_open(&c, path, &err), 0);
+    assert_int_equal(rasleak_trend_open(&j, other, &err), 0);
+    json_t *rc_, *rj;
+    int tc, tj, samples = 0;
+    uint64_t full[16];
+    size_t nfull = 0;
+    unsigned long changes = 0, last = 0;
+    while ((tc = rasleak_trend_next(c, &rc_, &err)) > 0) {
+        tj = rasleak_trend_next(j, &rj, &err);
+        assert_int_equal(tc, tj);
+        if (tc != RASLEAK_REC_SAMPLE)
+            continue;
+        samples++;
+        struct rasleak_trend_sample a, b;
+        rasleak_trend_sample(c, &a);
+        rasleak_trend_sample(j, &b);
+        assert_true(json_is_object(rj));
+        if (json_is_object(rc_) && nfull < 16)
+            full[nfull++] = a.iter;
+        assert_int_equal(a.iter, (uint64_t)samples);
+        assert_int_equal(b.iter, a.iter);
+        assert_true(a.t == b.t);
+        assert_int_equal(a.measure, b.measure);
+        assert_int_equal(a.measure, samples > 2);
+        assert_int_equal(a.ok, b.ok);
+        assert_int_equal(a.ok, samples % 5 != 0);
+        assert_true(a.dial_us == b.dial_us && a.dial_us == samples % 11);
+        assert_true(a.hangup_us == b.hangup_us);
+        assert_int_equal(a.n, b.n);
+        assert_int_equal(a.columns, b.columns);
+        if (a.columns != last)
+            changes++;
+        last = a.columns;
+        for (size_t k = 0; k < a.n; k++) {
+            assert_string_equal(a.target[k], b.target[k]);
+            assert_string_equal(a.metric[k], b.metric[k]);
+            assert_true(a.value[k] == b.value[k]);
+        }
+        assert_int_equal(a.n, samples >= 1500 && samples <= 1502 ? 2 : samples >= 2000 ? 4 : 3);
+    }
+    assert_int_equal(tc, RASLEAK_REC_END);
+    assert_int_equal(rasleak_trend_next(j, &rj, &err), RASLEAK_REC_END);
+    assert_int_equal(samples, N);
+    /* Full samples: the first, every RASLEAK_TREND_FULL_EVERY, and where the
+     * columns change (a metric not available, then back, then a new one). */
+    const uint64_t want[] = {1, 1 + RASLEAK_TREND_FULL_EVERY, 1500, 1503, 2000};
+    assert_int_equal(nfull, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < nfull; i++)
+        assert_int_equal(full[i], want[i]);
+    assert_int_equal(changes, 4);
+    rasleak_trend_close(c);
+    rasleak_trend_close(j);
+    /* Cut for two readers, the second part starts at a full sample (the
+     * first after the middle of the file), and the two read every sample. */
+    assert_int_equal(rasleak_trend_open(&c, path, &err), 0);
+    struct rasleak_trend_reader *second;
+    assert_int_equal(rasleak__trend_split(c, 0, &second, &err), 0);
+    assert_non_null(second);
+    assert_int_equal(rasleak_trend_next(second, &rc_, &err), RASLEAK_REC_SAMPLE);
+    assert_true(json_is_object(rc_));
+    struct rasleak_trend_sample first2;
+    rasleak_trend_sample(second, &first2);
+    assert_int_equal(first2.iter, 1500);
+    int parts = 1;
+    while ((tc = rasleak_trend_next(second, &rc_, &err)) > 0)
+        parts += tc == RASLEAK_REC_SAMPLE;
+    assert_int_equal(tc, RASLEAK_REC_END);
+    while ((tc = rasleak_trend_next(c, &rc_, &err)) > 0)
+        parts += tc == RASLEAK_REC_SAMPLE;
+    assert_int_equal(tc, RASLEAK_REC_END);
+    assert_int_equal(rasleak__trend_join(c, second, &err), 0);
+    assert_int_equal(parts, N);
+    rasleak_trend_close(second);
+    rasleak_trend_close(c);
+    /* Rows are what makes the layout compact. */
+    struct stat sc, sj;
+    assert_int_equal(stat(path, &sc), 0);
+    assert_int_equal(stat(other, &sj), 0);
+    assert_true(sc.st_size * 2 < sj.st_size);
+    unlink(other);
+}
+
 static void test_malformed(void **state)
 {
     (void)state;
@@ -202,7 +333,15 @@ static void test_malformed(void **state)
                "not a rasleak trend file");
     expect_bad("{\"type\":\"header\",\"format\":\"rasleak-trend\",\"version\":7,\"targets\":[]}\n",
                1, "version 7 is newer");
-    expect_bad(H S(1) "[1,2]\n" S(3), 3, "expected a JSON object");
+    expect_bad(H S(1) "[1,2]\n" S(3), 3, "sample row has 2 elements, expected 7");
+    expect_bad(H "[1,0.1,\"measure\",true,1,1,[5]]\n", 2, "a sample row before any full sample");
+    expect_bad(H S(1) "[2,0.1,\"measure\",true,1,1,[5,6]]\n", 3,
+               "target 'self' of a sample row needs an array of 1 values");
+    expect_bad(H S(1) "[2,0.1,\"measure\",1,1,1,[5]]\n", 3, "ok (true or false)");
+    expect_bad(H S(1) "[2,0.1,\"measure\",true,1,1,[-5]]\n", 3,
+               "metric 'handles' of target 'self' must be a number >= 0");
+    expect_bad(H S(2) "[2,0.1,\"measure\",true,1,1,[5]]\n", 3,
+               "iteration 2 does not follow iteration 2");
     expect_bad(H S(1) "{\"type\":\"sample\",\"iter\":2,\"t\":1,\"targets\":{\"self\":{\"handles\":-3}}}\n",
                3, "must be a number >= 0");
     expect_bad(H S(1) "{\"type\":\"sample\",\"iter\":2,\"t\":1,\"targets\":{\"self\":{\"handles\":\"5\"}}}\n",
@@ -319,6 +458,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roundtrip_jsonl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roundtrip_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_killed_run_is_readable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compact_matches_jsonl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crlf_and_bom_accepted, setup, teardown),
         cmocka_unit_test(test_missing_file),

@@ -113,8 +113,9 @@ static void *gather(void *arg)
     int have_arena = rasleak__json_arena_begin(&arena, ARENA_BYTES) == 0;
     while ((type = rasleak_trend_next(p->r, &rec, &p->err)) > 0) {
         if (type == RASLEAK_REC_SAMPLE) {
-            double iter = (double)json_integer_value(json_object_get(rec, "iter"));
-            double t = json_number_value(json_object_get(rec, "t"));
+            struct rasleak_trend_sample smp;
+            rasleak_trend_sample(p->r, &smp);
+            double iter = (double)smp.iter, t = smp.t;
             if (isnan(p->i_first)) {
                 p->i_first = iter;
                 p->t_first = t;
@@ -122,8 +123,7 @@ static void *gather(void *arg)
             p->i_last = iter;
             p->t_last = t;
             p->samples++;
-            if (iter > (double)p->warmup &&
-                rasleak__series_add_sample(&p->set, iter, json_object_get(rec, "targets")) < 0) {
+            if (iter > (double)p->warmup && rasleak__series_add_sample(&p->set, &smp) < 0) {
                 type = rasleak_error_set(&p->err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
                 break;
             }

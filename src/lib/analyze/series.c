@@ -1,11 +1,13 @@
 /*
  * series.c - gathering the series of every target and metric.
  *
- * Samples name their metrics afresh in every record, and a metric may
- * appear late (a plugin's counter) or vanish; each (target, metric) pair is
- * its own series with its own x values.  Records list their metrics in the
- * same order every time, so the next series is almost always the one after
- * the last found: the look-up tries that first.
+ * The reader hands out each sample as columns (target, metric, value) that
+ * stay the same from sample to sample until a full sample brings others:
+ * a metric may appear late (a plugin's counter) or vanish.  Each (target,
+ * metric) pair is its own series with its own x values; which series each
+ * column feeds is looked up once per change of the columns.  Records list
+ * their metrics in the same order every time, so the next series is almost
+ * always the one after the last found: the look-up tries that first.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +102,28 @@ static int push(struct rasleak__series *s, uint32_t xi, double y)
     return 0;
 }
 
-int rasleak__series_add_sample(struct rasleak__series_set *set, double iter, json_t *targets)
+/* Map each column of `s` to its series (by index: items[] moves as it grows). */
+static int map_columns(struct rasleak__series_set *set, const struct rasleak_trend_sample *s)
+{
+    size_t *m = realloc(set->colmap, (s->n ? s->n : 1) * sizeof *m);
+    if (!m)
+        return -1;
+    set->colmap = m;
+    set->have_colmap = 0;
+    for (size_t c = 0; c < s->n; c++) {
+        struct rasleak__series *ser = find(set, s->target[c], s->metric[c]);
+        if (!ser)
+            return -1;
+        m[c] = (size_t)(ser - set->items);
+    }
+    set->ncolmap = s->n;
+    set->colmap_for = s->columns;
+    set->have_colmap = 1;
+    return 0;
+}
+
+int rasleak__series_add_sample(struct rasleak__series_set *set,
+                               const struct rasleak_trend_sample *s)
 {
     if (set->niters == set->iters_cap) {
         size_t ncap = set->iters_cap ? set->iters_cap * 2 : 1024;
@@ -112,19 +135,13 @@ int rasleak__series_add_sample(struct rasleak__series_set *set, double iter, jso
         set->iters = ni;
         set->iters_cap = ncap;
     }
+    if ((!set->have_colmap || set->colmap_for != s->columns) && map_columns(set, s) < 0)
+        return -1;
     uint32_t xi = (uint32_t)set->niters;
-    set->iters[set->niters++] = iter;
-    const char *id;
-    json_t *tv;
-    json_object_foreach(targets, id, tv) {
-        const char *metric;
-        json_t *v;
-        json_object_foreach(tv, metric, v) {
-            struct rasleak__series *s = find(set, id, metric);
-            if (!s || push(s, xi, json_number_value(v)) < 0)
-                return -1;
-        }
-    }
+    set->iters[set->niters++] = (double)s->iter;
+    for (size_t c = 0; c < s->n; c++)
+        if (push(&set->items[set->colmap[c]], xi, s->value[c]) < 0)
+            return -1;
     return 0;
 }
 
@@ -213,5 +230,6 @@ void rasleak__series_free(struct rasleak__series_set *set)
     }
     free(set->items);
     free(set->iters);
+    free(set->colmap);
     memset(set, 0, sizeof *set);
 }

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
+#include "rasleak/trend.h"
 
 struct rasleak__series {
     char *target;
@@ -31,10 +31,17 @@ struct rasleak__series_set {
     size_t hint;       /* where the last look-up found its series */
     double *iters;     /* iteration of each measured sample gathered */
     size_t niters, iters_cap;
+    /* Which series each column of the reader's samples goes to, for the
+     * columns numbered `colmap_for` (struct rasleak_trend_sample). */
+    size_t *colmap;
+    size_t ncolmap;
+    unsigned long colmap_for;
+    int have_colmap;
 };
 
-/* Append the values of one sample's "targets" object at iteration `iter`. */
-int rasleak__series_add_sample(struct rasleak__series_set *set, double iter, json_t *targets);
+/* Append the values of one sample at its iteration. */
+int rasleak__series_add_sample(struct rasleak__series_set *set,
+                               const struct rasleak_trend_sample *s);
 
 /* Append everything of `b` (gathered from a later part of the file) to `a`,
  * emptying `b`.  0 or -1 (out of memory). */

@@ -95,24 +95,19 @@ static struct rasleak__chart *find_chart(struct rasleak__page *p, const char *ta
     return NULL;
 }
 
-static int add_sample(struct rasleak__page *p, json_t *rec)
+static int add_sample(struct rasleak__page *p, const struct rasleak_trend_reader *r)
 {
-    double iter = (double)json_integer_value(json_object_get(rec, "iter"));
-    double t = json_number_value(json_object_get(rec, "t"));
-    rasleak__bins_add(&p->times, iter, t);
-    p->t_last = t;
+    struct rasleak_trend_sample smp;
+    rasleak_trend_sample(r, &smp);
+    double iter = (double)smp.iter;
+    rasleak__bins_add(&p->times, iter, smp.t);
+    p->t_last = smp.t;
     p->samples++;
-    const char *tid, *metric;
-    json_t *tobj, *v;
-    json_object_foreach(json_object_get(rec, "targets"), tid, tobj) {
-        json_object_foreach(tobj, metric, v) {
-            if (!json_is_number(v))
-                continue;
-            struct rasleak__chart *c = find_chart(p, tid, metric);
-            if (!c && !(c = add_chart(p, tid, metric, NULL)))
-                return RASLEAK_ENOMEM;
-            rasleak__bins_add(&c->bins, iter, json_number_value(v));
-        }
+    for (size_t c = 0; c < smp.n; c++) {
+        struct rasleak__chart *ch = find_chart(p, smp.target[c], smp.metric[c]);
+        if (!ch && !(ch = add_chart(p, smp.target[c], smp.metric[c], NULL)))
+            return RASLEAK_ENOMEM;
+        rasleak__bins_add(&ch->bins, iter, smp.value[c]);
     }
     return 0;
 }
@@ -156,7 +151,7 @@ static int gather(struct rasleak__page *p, struct rasleak_error *err)
     while ((type = rasleak_trend_next(r, &rec, err)) > 0) {
         switch (type) {
         case RASLEAK_REC_SAMPLE:
-            if (add_sample(p, rec) < 0) {
+            if (add_sample(p, r) < 0) {
                 rasleak_trend_close(r);
                 return nomem(err);
             }

@@ -64,6 +64,18 @@ struct rasleak_trend_reader {
     long first_iter_line;
     int have_first_iter;
     int partial;              /* ended in a partial line */
+    /* The last sample as columns (rasleak_trend_sample).  The columns are
+     * those of the last full sample; compact rows follow them. */
+    struct rasleak_trend_sample smp;
+    char **col_target, **col_metric;
+    double *col_value;
+    size_t ncols, cols_cap;
+    char **tg_id;             /* target k's id; its columns borrow it */
+    size_t *tg_first;         /* target k has columns [tg_first[k], tg_first[k+1]) */
+    size_t ntg, tg_cap;
+    unsigned long cols_gen;
+    int have_cols;            /* a full sample was read: rows may follow */
+    long cols_line;           /* its line (own count, see abs_line) */
 };
 
 /* ---- loading ----------------------------------------------------------- */
@@ -247,10 +259,10 @@ static int check_header(struct rasleak_trend_reader *r, json_t *h, size_t off,
     return 0;
 }
 
-static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
-                        struct rasleak_error *err)
+/* The iteration of a sample: a whole number, above the one before. */
+static int check_iter(struct rasleak_trend_reader *r, json_t *iter, size_t off,
+                      struct rasleak_error *err)
 {
-    json_t *iter = json_object_get(s, "iter");
     if (!json_is_integer(iter) || json_integer_value(iter) < 0)
         return fail(r, off, "sample needs \"iter\" as a whole number >= 0%s%s", NULL, NULL, err);
     json_int_t it = json_integer_value(iter);
@@ -267,6 +279,104 @@ static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
         return fail(r, off, "sample iteration %s does not follow iteration %s "
                             "(iterations must increase)", a, b, err);
     }
+    r->smp.iter = (uint64_t)it;
+    return 0;
+}
+
+static void free_cols(struct rasleak_trend_reader *r)
+{
+    for (size_t i = 0; i < r->ncols; i++)
+        free(r->col_metric[i]);
+    for (size_t k = 0; k < r->ntg; k++)
+        free(r->tg_id[k]);
+    r->ncols = 0;
+    r->ntg = 0;
+}
+
+/* Do the targets and metrics of a full sample match the columns held? */
+static int same_cols(const struct rasleak_trend_reader *r, json_t *targets)
+{
+    if (!r->have_cols || json_object_size(targets) != r->ntg)
+        return 0;
+    size_t c = 0, k = 0;
+    const char *id;
+    json_t *tv;
+    json_object_foreach(targets, id, tv) {
+        if (json_object_size(tv) != r->tg_first[k + 1] - r->tg_first[k])
+            return 0;
+        const char *m;
+        json_t *v;
+        json_object_foreach(tv, m, v) {
+            if (strcmp(r->col_metric[c], m) != 0 || strcmp(r->col_target[c], id) != 0)
+                return 0;
+            c++;
+        }
+        k++;
+    }
+    return 1;
+}
+
+/* realloc *p to hold `want` items of `size` bytes, if it holds fewer. */
+static int grow(void **p, size_t want, size_t size)
+{
+    void *np = realloc(*p, (want ? want : 1) * size);
+    if (!np)
+        return -1;
+    *p = np;
+    return 0;
+}
+
+/* Take the targets and metrics of a full sample as the columns. */
+static int set_cols(struct rasleak_trend_reader *r, json_t *targets)
+{
+    free_cols(r);
+    r->have_cols = 0;
+    size_t n = 0, ntg = json_object_size(targets);
+    const char *id;
+    json_t *tv;
+    json_object_foreach(targets, id, tv)
+        n += json_object_size(tv);
+    if (n > r->cols_cap) {
+        if (grow((void **)&r->col_target, n, sizeof *r->col_target) < 0 ||
+            grow((void **)&r->col_metric, n, sizeof *r->col_metric) < 0 ||
+            grow((void **)&r->col_value, n, sizeof *r->col_value) < 0)
+            return -1;
+        r->cols_cap = n;
+    }
+    if (ntg + 1 > r->tg_cap) {
+        if (grow((void **)&r->tg_first, ntg + 1, sizeof *r->tg_first) < 0 ||
+            grow((void **)&r->tg_id, ntg + 1, sizeof *r->tg_id) < 0)
+            return -1;
+        r->tg_cap = ntg + 1;
+    }
+    size_t c = 0;
+    json_object_foreach(targets, id, tv) {
+        char *tid = strdup(id);
+        if (!tid)
+            return -1;
+        r->tg_id[r->ntg] = tid;
+        r->tg_first[r->ntg++] = c;
+        const char *m;
+        json_t *v;
+        json_object_foreach(tv, m, v) {
+            char *name = strdup(m);
+            if (!name)
+                return -1;
+            r->col_target[c] = tid;
+            r->col_metric[c] = name;
+            r->ncols = ++c;
+        }
+    }
+    r->tg_first[r->ntg] = c;
+    return 0;
+}
+
+static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
+                        struct rasleak_error *err)
+{
+    int rc = check_iter(r, json_object_get(s, "iter"), off, err);
+    if (rc < 0)
+        return rc;
     json_t *t = json_object_get(s, "t");
     if (!json_is_number(t) || !isfinite(json_number_value(t)))
         return fail(r, off, "sample needs \"t\" (seconds since start) as a number%s%s", NULL,
@@ -287,7 +397,88 @@ static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
                             err);
         }
     }
-    r->last_iter = it;
+    if (!same_cols(r, targets)) {
+        if (set_cols(r, targets) < 0)
+            return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
+        r->cols_gen++;
+    }
+    r->have_cols = 1;
+    r->cols_line = line_of(r, off);
+    size_t c = 0;
+    json_object_foreach(targets, id, tv) {
+        const char *m;
+        json_t *v;
+        json_object_foreach(tv, m, v)
+            r->col_value[c++] = json_number_value(v);
+    }
+    json_t *d = json_object_get(s, "dial_us"), *h = json_object_get(s, "hangup_us");
+    const char *phase = json_string_value(json_object_get(s, "phase"));
+    r->smp.t = json_number_value(t);
+    r->smp.measure = !phase || strcmp(phase, "warmup") != 0;
+    r->smp.ok = !json_is_false(json_object_get(s, "ok"));
+    r->smp.dial_us = json_is_number(d) ? json_number_value(d) : NAN;
+    r->smp.hangup_us = json_is_number(h) ? json_number_value(h) : NAN;
+    r->last_iter = (json_int_t)r->smp.iter;
+    r->have_iter = 1;
+    return 0;
+}
+
+/* Elements of a compact row before the targets' arrays. */
+#define ROW_HEAD 6
+
+/* A compact row: [iter, t, phase, ok, dial_us, hangup_us, [values]...]. */
+static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
+                     struct rasleak_error *err)
+{
+    if (!r->have_cols)
+        return fail(r, off, "a sample row before any full sample: its columns are not "
+                            "known%s%s", NULL, NULL, err);
+    char a[32], b[80];
+    snprintf(b, sizeof b, "%zu (the columns of the full sample on line %ld)", ROW_HEAD + r->ntg,
+             abs_line(r, r->cols_line));
+    if (json_array_size(row) != ROW_HEAD + r->ntg) {
+        snprintf(a, sizeof a, "%zu", json_array_size(row));
+        return fail(r, off, "sample row has %s elements, expected %s", a, b, err);
+    }
+    int rc = check_iter(r, json_array_get(row, 0), off, err);
+    if (rc < 0)
+        return rc;
+    json_t *t = json_array_get(row, 1), *phase = json_array_get(row, 2),
+           *ok = json_array_get(row, 3), *d = json_array_get(row, 4), *h = json_array_get(row, 5);
+    const char *ph = json_string_value(phase);
+    if (!json_is_number(t) || !isfinite(json_number_value(t)))
+        return fail(r, off, "sample row needs t (seconds since start) as its second "
+                            "element%s%s", NULL, NULL, err);
+    if (!ph || (strcmp(ph, "warmup") != 0 && strcmp(ph, "measure") != 0))
+        return fail(r, off, "sample row needs its phase, \"warmup\" or \"measure\", as its "
+                            "third element%s%s", NULL, NULL, err);
+    if (!json_is_boolean(ok) || !is_count(d) || !is_count(h))
+        return fail(r, off, "sample row needs ok (true or false), dial_us and hangup_us as "
+                            "its fourth to sixth elements%s%s", NULL, NULL, err);
+    for (size_t k = 0; k < r->ntg; k++) {
+        json_t *vals = json_array_get(row, ROW_HEAD + k);
+        size_t first = r->tg_first[k], want = r->tg_first[k + 1] - first;
+        const char *id = r->tg_id[k];
+        if (!json_is_array(vals) || json_array_size(vals) != want) {
+            snprintf(b, sizeof b, "%zu values (the columns of the full sample on line %ld)",
+                     want, abs_line(r, r->cols_line));
+            return fail(r, off, "target '%s' of a sample row needs an array of %s", id, b,
+                        err);
+        }
+        for (size_t i = 0; i < want; i++) {
+            json_t *v = json_array_get(vals, i);
+            if (!is_count(v))
+                return fail(r, off, "metric '%s' of target '%s' must be a number >= 0",
+                            r->col_metric[first + i], id, err);
+            r->col_value[first + i] = json_number_value(v);
+        }
+    }
+    r->smp.t = json_number_value(t);
+    r->smp.measure = strcmp(ph, "measure") == 0;
+    r->smp.ok = json_is_true(ok);
+    r->smp.dial_us = json_number_value(d);
+    r->smp.hangup_us = json_number_value(h);
+    r->last_iter = (json_int_t)r->smp.iter;
     r->have_iter = 1;
     return 0;
 }
@@ -296,6 +487,12 @@ static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
 static int classify(struct rasleak_trend_reader *r, json_t *rec, size_t off,
                     const char *want, struct rasleak_error *err)
 {
+    if (json_is_array(rec) && !r->doc) {
+        if (r->have_summary)
+            return fail(r, off, "unexpected sample row after the summary%s%s", NULL, NULL, err);
+        int rc = check_row(r, rec, off, err);
+        return rc < 0 ? rc : RASLEAK_REC_SAMPLE;
+    }
     if (!json_is_object(rec))
         return fail(r, off, "expected a JSON object record%s%s", NULL, NULL, err);
     const char *type = json_string_value(json_object_get(rec, "type"));
@@ -620,6 +817,16 @@ int rasleak_trend_next(struct rasleak_trend_reader *r, json_t **rec, struct rasl
     return type;
 }
 
+void rasleak_trend_sample(const struct rasleak_trend_reader *r, struct rasleak_trend_sample *s)
+{
+    *s = r->smp;
+    s->n = r->ncols;
+    s->target = (const char *const *)r->col_target;
+    s->metric = (const char *const *)r->col_metric;
+    s->value = r->col_value;
+    s->columns = r->cols_gen;
+}
+
 void rasleak__trend_release(struct rasleak_trend_reader *r)
 {
     json_decref(r->cur);
@@ -649,6 +856,12 @@ void rasleak_trend_close(struct rasleak_trend_reader *r)
         return;
     json_decref(r->cur);
     json_decref(r->header);
+    free_cols(r);
+    free(r->col_target);
+    free(r->col_metric);
+    free(r->col_value);
+    free(r->tg_first);
+    free(r->tg_id);
     if (r->borrowed) {
         free(r->path);
         free(r);
@@ -672,8 +885,18 @@ int rasleak__trend_split(struct rasleak_trend_reader *r, size_t min_bytes,
     *second = NULL;
     if (r->doc || r->len - r->pos < min_bytes || r->len - r->pos < 2)
         return 0;
+    /*
+     * The second part starts at a full sample, as the writer puts it: a
+     * compact row after the cut could not be read without the columns of
+     * the full sample before it.  A file with no such line after the
+     * middle is read by one reader.
+     */
+    static const char full[] = "\n{\"type\":\"sample\"";
     size_t mid = r->pos + (r->len - r->pos) / 2;
-    const char *nl = memchr(r->buf + mid, '\n', r->len - mid);
+    const char *nl = r->buf + mid, *end = r->buf + r->len;
+    while ((nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL &&
+           ((size_t)(end - nl) < sizeof full - 1 || memcmp(nl, full, sizeof full - 1) != 0))
+        nl++;
     if (!nl || (size_t)(nl - r->buf) + 1 >= r->len)
         return 0;
     size_t cut = (size_t)(nl - r->buf) + 1;

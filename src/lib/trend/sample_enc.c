@@ -37,6 +37,9 @@ struct target {
     size_t keylen;
     struct slot *slots;
     size_t nslots;
+    /* The columns of the last full sample: which slots had a value. */
+    size_t *cols;
+    size_t ncols, cols_cap;
 };
 
 struct rasleak__sample_enc {
@@ -50,8 +53,16 @@ struct rasleak__sample_enc {
     char *dial;      size_t diallen;      /* ,"dial_us": */
     char *hang;      size_t hanglen;      /* ,"hangup_us": */
     char *targets;   size_t targetslen;   /* ,"targets":{ */
+    char *rwarm;     size_t rwarmlen;     /* ,"warmup", in a row */
+    char *rmeas;     size_t rmeaslen;     /* ,"measure", */
+    char *rtrue;     size_t rtruelen;     /* true, */
+    char *rfalse;    size_t rfalselen;    /* false, */
     struct target *tg;
     size_t ntg;
+    /* The targets of the last full sample, in its order, as indices into
+     * tg (tg moves when it grows); nref 0: none yet, rows impossible. */
+    size_t *ref;
+    size_t nref, ref_cap;
     char *buf;
     size_t len, cap;
 };
@@ -99,6 +110,19 @@ static char *string_token(json_t *jstr, const char *prefix, const char *s, const
     json_dumpb(jstr, out + pl, n, FLAGS);
     memcpy(out + pl + n, suffix, sl + 1);
     *len = pl + n + sl;
+    return out;
+}
+
+/* jansson's text of a scalar followed by `suffix`; malloc'd. */
+static char *scalar_token(json_t *v, const char *suffix, size_t *len)
+{
+    size_t n = json_dumpb(v, NULL, 0, FLAGS), sl = strlen(suffix);
+    char *out = n ? malloc(n + sl + 1) : NULL;
+    if (!out)
+        return NULL;
+    json_dumpb(v, out, n, FLAGS);
+    memcpy(out + n, suffix, sl + 1);
+    *len = n + sl;
     return out;
 }
 
@@ -194,12 +218,16 @@ int rasleak__sample_enc_new(struct rasleak__sample_enc **out)
         e->dial = member(e->jstr, ",", "dial_us", NULL, &e->diallen);
         e->hang = member(e->jstr, ",", "hangup_us", NULL, &e->hanglen);
         e->targets = member(e->jstr, ",", "targets", NULL, &e->targetslen);
+        e->rwarm = string_token(e->jstr, ",", "warmup", ",", &e->rwarmlen);
+        e->rmeas = string_token(e->jstr, ",", "measure", ",", &e->rmeaslen);
+        e->rtrue = scalar_token(json_true(), ",", &e->rtruelen);
+        e->rfalse = scalar_token(json_false(), ",", &e->rfalselen);
     }
     json_decref(sample);
     json_decref(warm);
     json_decref(meas);
     if (!e->head || !e->t || !e->warm || !e->meas || !e->ok || !e->nok || !e->dial ||
-        !e->hang || !e->targets || reserve(e, 1024) < 0) {
+        !e->hang || !e->targets || !e->rwarm || !e->rmeas || !e->rtrue || !e->rfalse || reserve(e, 1024) < 0) {
         rasleak__sample_enc_free(e);
         return -1;
     }
@@ -254,24 +282,61 @@ static struct slot *slot_for(struct rasleak__sample_enc *e, struct target *t, si
     return s;
 }
 
+/* Note slot i of t as the next column of the full sample being written. */
+static int add_col(struct target *t, size_t i)
+{
+    if (t->ncols == t->cols_cap) {
+        size_t ncap = t->cols_cap ? t->cols_cap * 2 : 16;
+        size_t *nc = realloc(t->cols, ncap * sizeof *nc);
+        if (!nc)
+            return -1;
+        t->cols = nc;
+        t->cols_cap = ncap;
+    }
+    t->cols[t->ncols++] = i;
+    return 0;
+}
+
+static int add_ref(struct rasleak__sample_enc *e, size_t ti)
+{
+    if (e->nref == e->ref_cap) {
+        size_t ncap = e->ref_cap ? e->ref_cap * 2 : 8;
+        size_t *nr = realloc(e->ref, ncap * sizeof *nr);
+        if (!nr)
+            return -1;
+        e->ref = nr;
+        e->ref_cap = ncap;
+    }
+    e->ref[e->nref++] = ti;
+    return 0;
+}
+
+/* The number token of slot s for value v, formatted only when v changed. */
+static void slot_value(struct rasleak__sample_enc *e, struct slot *s, double v)
+{
+    if (s->numlen == 0 || s->last != v) {
+        s->numlen = number_token(e, v, s->num);
+        s->last = v;
+    }
+}
+
 static int encode_target(struct rasleak__sample_enc *e, const struct rasleak_target_values *tv,
                          size_t idx, int first)
 {
     struct target *t = find_target(e, idx, tv->id);
-    if (!t || (!first && append(e, ",", 1) < 0) || append(e, t->key, t->keylen) < 0)
+    if (!t || (!first && append(e, ",", 1) < 0) || append(e, t->key, t->keylen) < 0 ||
+        add_ref(e, (size_t)(t - e->tg)) < 0)
         return -1;
+    t->ncols = 0;
     int n = 0;
     for (size_t i = 0; i < tv->count; i++) {
         double v = tv->metrics[i].value;
         if (isnan(v) || isinf(v))
             continue;   /* not available: left out, never 0 */
         struct slot *s = slot_for(e, t, i, tv->metrics[i].name);
-        if (!s)
+        if (!s || add_col(t, i) < 0)
             return -1;
-        if (s->numlen == 0 || s->last != v) {
-            s->numlen = number_token(e, v, s->num);
-            s->last = v;
-        }
+        slot_value(e, s, v);
         if ((n++ && append(e, ",", 1) < 0) || append(e, s->key, s->keylen) < 0 ||
             append(e, s->num, s->numlen) < 0)
             return -1;
@@ -283,6 +348,7 @@ long rasleak__sample_enc_encode(struct rasleak__sample_enc *e,
                                 const struct rasleak_sample_record *s, const char **text)
 {
     e->len = 0;
+    e->nref = 0;
     if (append(e, e->head, e->headlen) < 0 || append_number(e, (double)s->iter) < 0 ||
         append(e, e->t, e->tlen) < 0 || append_real(e, s->t) < 0 ||
         (s->measure ? append(e, e->meas, e->measlen) : append(e, e->warm, e->warmlen)) < 0 ||
@@ -290,11 +356,71 @@ long rasleak__sample_enc_encode(struct rasleak__sample_enc *e,
         append(e, e->dial, e->diallen) < 0 || append_number(e, round(s->dial_us)) < 0 ||
         append(e, e->hang, e->hanglen) < 0 || append_number(e, round(s->hangup_us)) < 0 ||
         append(e, e->targets, e->targetslen) < 0 || append(e, "{", 1) < 0)
-        return -1;
+        goto fail;
     for (size_t i = 0; i < s->ntargets; i++)
         if (encode_target(e, &s->targets[i], i, i == 0) < 0)
-            return -1;
+            goto fail;
     if (append(e, "}}", 2) < 0)
+        goto fail;
+    *text = e->buf;
+    return (long)e->len;
+fail:
+    e->nref = 0;    /* a reference half written is none */
+    return -1;
+}
+
+/* Does `tv` have values exactly in the columns target t had in the last
+ * full sample? */
+static int same_columns(const struct target *t, const struct rasleak_target_values *tv)
+{
+    if (strcmp(t->id, tv->id) != 0)
+        return 0;
+    size_t c = 0;
+    for (size_t i = 0; i < tv->count; i++) {
+        double v = tv->metrics[i].value;
+        if (isnan(v) || isinf(v))
+            continue;
+        if (c == t->ncols || t->cols[c] != i)
+            return 0;
+        const char *name = t->slots[i].name, *want = tv->metrics[i].name;
+        if (name != want && strcmp(name, want) != 0)
+            return 0;
+        c++;
+    }
+    return c == t->ncols;
+}
+
+long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
+                                    const struct rasleak_sample_record *s, const char **text)
+{
+    if (e->nref == 0 || s->ntargets != e->nref)
+        return 0;
+    for (size_t k = 0; k < s->ntargets; k++)
+        if (!same_columns(&e->tg[e->ref[k]], &s->targets[k]))
+            return 0;
+    e->len = 0;
+    if (append(e, "[", 1) < 0 || append_number(e, (double)s->iter) < 0 ||
+        append(e, ",", 1) < 0 || append_real(e, s->t) < 0 ||
+        (s->measure ? append(e, e->rmeas, e->rmeaslen) : append(e, e->rwarm, e->rwarmlen)) < 0 ||
+        (s->ok ? append(e, e->rtrue, e->rtruelen) : append(e, e->rfalse, e->rfalselen)) < 0 ||
+        append_number(e, round(s->dial_us)) < 0 || append(e, ",", 1) < 0 ||
+        append_number(e, round(s->hangup_us)) < 0)
+        return -1;
+    for (size_t k = 0; k < s->ntargets; k++) {
+        struct target *t = &e->tg[e->ref[k]];
+        const struct rasleak_target_values *tv = &s->targets[k];
+        if (append(e, ",[", 2) < 0)
+            return -1;
+        for (size_t c = 0; c < t->ncols; c++) {
+            struct slot *sl = &t->slots[t->cols[c]];
+            slot_value(e, sl, tv->metrics[t->cols[c]].value);
+            if ((c && append(e, ",", 1) < 0) || append(e, sl->num, sl->numlen) < 0)
+                return -1;
+        }
+        if (append(e, "]", 1) < 0)
+            return -1;
+    }
+    if (append(e, "]", 1) < 0)
         return -1;
     *text = e->buf;
     return (long)e->len;
@@ -308,6 +434,7 @@ void rasleak__sample_enc_free(struct rasleak__sample_enc *e)
         for (size_t j = 0; j < e->tg[i].nslots; j++)
             free(e->tg[i].slots[j].key);
         free(e->tg[i].slots);
+        free(e->tg[i].cols);
         free(e->tg[i].id);
         free(e->tg[i].key);
     }
@@ -321,6 +448,11 @@ void rasleak__sample_enc_free(struct rasleak__sample_enc *e)
     free(e->dial);
     free(e->hang);
     free(e->targets);
+    free(e->rwarm);
+    free(e->rmeas);
+    free(e->rtrue);
+    free(e->rfalse);
+    free(e->ref);
     free(e->buf);
     json_decref(e->jint);
     json_decref(e->jreal);

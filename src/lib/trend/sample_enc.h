@@ -18,6 +18,15 @@ int rasleak__sample_enc_new(struct rasleak__sample_enc **out);
 long rasleak__sample_enc_encode(struct rasleak__sample_enc *e,
                                 const struct rasleak_sample_record *s, const char **text);
 
+/*
+ * Encode `s` as a row: a JSON array of its values in the columns of the
+ * last full sample encoded (docs/trend-format.md, "compact").  Returns 0,
+ * writing nothing, when `s` does not fit those columns (a target or a
+ * metric came or went): then it must be written in full.
+ */
+long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
+                                    const struct rasleak_sample_record *s, const char **text);
+
 void rasleak__sample_enc_free(struct rasleak__sample_enc *e);
 
 #endif

@@ -32,6 +32,7 @@ struct rasleak_trend_writer {
 
     FILE *spool;            /* events, JSON layout only */
     uint64_t nsamples, nevents;
+    uint64_t rows;          /* compact layout: rows since the last full sample */
 };
 
 static int write_failed(struct rasleak_trend_writer *w, struct rasleak_error *err)
@@ -134,7 +135,14 @@ int rasleak_trend_write_sample(struct rasleak_trend_writer *w, const struct rasl
     if (w->state != 1)
         return rasleak_error_set(err, RASLEAK_EINVAL, 0, "sample written outside a run");
     const char *text;
-    long n = rasleak__sample_enc_encode(w->enc, s, &text);
+    long n = 0;
+    if (w->layout == RASLEAK_TREND_COMPACT && w->rows + 1 < RASLEAK_TREND_FULL_EVERY &&
+        (n = rasleak__sample_enc_encode_row(w->enc, s, &text)) > 0)
+        w->rows++;
+    else if (n == 0) {
+        n = rasleak__sample_enc_encode(w->enc, s, &text);
+        w->rows = 0;
+    }
     if (n < 0)
         return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
     int rc;
@@ -143,7 +151,7 @@ int rasleak_trend_write_sample(struct rasleak_trend_writer *w, const struct rasl
         return rc;
     if ((rc = put(w, w->fp, text, (size_t)n, err)) < 0)
         return rc;
-    if (w->layout == RASLEAK_TREND_JSONL && (rc = puts_(w, w->fp, "\n", err)) < 0)
+    if (w->layout != RASLEAK_TREND_JSON && (rc = puts_(w, w->fp, "\n", err)) < 0)
         return rc;
     w->nsamples++;
     return 0;
