@@ -200,6 +200,75 @@ static void finish(const struct rasleak_mk *mk, double ratio, size_t lags,
  * narrow with the lag, so each extra lag mostly adds screening noise
  * weighted by (n-k)^3; bounding L also keeps the cost O(n L).
  */
+/* Terms of the lag sums taken per lag before the next lag (8 KiB of c). */
+#define LAG_BLOCK 1024
+
+/*
+ * A double as an unsigned key in the same order: the sign bit flipped for
+ * positive values, every bit for negative ones.  -0 sorts just below +0;
+ * they are told apart from other values, and treated as one, by
+ * key_value().
+ */
+static inline uint64_t order_key(double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return u >> 63 ? ~u : u | (uint64_t)1 << 63;
+}
+
+static inline double key_value(uint64_t k)
+{
+    uint64_t u = k >> 63 ? k & ~((uint64_t)1 << 63) : ~k;
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+/*
+ * Ascending LSD radix sort of key[0..n) with the parallel ids, 11 bits a
+ * pass; tk/tid are scratch of the same length.  A pass in which every key
+ * has the same digit (the sign and exponent of residuals of one size, as a
+ * rule) is skipped.  The ranks need only the order, not the inversions:
+ * this is several times cheaper than the merge sort at n = 1e7.
+ */
+#define RADIX_BITS 11
+#define RADIX_SIZE (1u << RADIX_BITS)
+
+#define RADIX_PASSES ((64 + RADIX_BITS - 1) / RADIX_BITS)
+
+/* count: RADIX_PASSES x RADIX_SIZE zeroed counters, the caller's. */
+static void radix_sort(uint64_t *key, uint32_t *id, uint64_t *tk, uint32_t *tid, size_t n,
+                       size_t (*count)[RADIX_SIZE])
+{
+    uint64_t *src = key, *dst = tk;
+    uint32_t *sid = id, *did = tid;
+    for (size_t i = 0; i < n; i++)
+        for (unsigned p = 0; p < RADIX_PASSES; p++)
+            count[p][(key[i] >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+    for (unsigned p = 0; p < RADIX_PASSES; p++) {
+        unsigned shift = p * RADIX_BITS;
+        if (count[p][(key[0] >> shift) & (RADIX_SIZE - 1)] == n)
+            continue;  /* one digit for all: the order stays */
+        size_t sum = 0;
+        for (unsigned d = 0; d < RADIX_SIZE; d++) {
+            size_t c = count[p][d];
+            count[p][d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t o = count[p][(src[i] >> shift) & (RADIX_SIZE - 1)]++;
+            dst[o] = src[i];
+            did[o] = sid[i];
+        }
+        uint64_t *t = src; src = dst; dst = t;
+        uint32_t *ti = sid; sid = did; did = ti;
+    }
+    if (src != key) {
+        memcpy(key, src, n * sizeof *key);
+        memcpy(id, sid, n * sizeof *id);
+    }
+}
+
 static size_t default_lags(size_t n)
 {
     size_t l = (size_t)ceil(10.0 * log10((double)n));
@@ -221,25 +290,30 @@ int rasleak_mk_hamed_rao(const double *x, const double *y, size_t n,
         return 0;
     }
 
-    /* One block: residuals, ids, scratch, then the ranks reuse the first. */
-    double *v = malloc(2 * n * sizeof *v);
+    /* Residuals as sortable keys, their ids, and scratch for both. */
+    uint64_t *key = malloc(2 * n * sizeof *key);
     uint32_t *id = malloc(2 * n * sizeof *id);
-    if (!v || !id) {
-        free(v);
+    size_t (*count)[RADIX_SIZE] = calloc(RADIX_PASSES, sizeof *count);
+    if (!key || !id || !count) {
+        free(key);
         free(id);
+        free(count);
         return RASLEAK_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        v[i] = y[i] - sen_slope * x[i];
+        key[i] = order_key(y[i] - sen_slope * x[i]);
         id[i] = (uint32_t)i;
     }
-    sort_count(v, id, v + n, id + n, n);
+    radix_sort(key, id, key + n, id + n, n, count);
+    free(count);
 
-    /* Average ranks (1-based), centred on their mean (n+1)/2, by time. */
-    double *c = v + n;
+    /* Average ranks (1-based), centred on their mean (n+1)/2, by time.  The
+     * ranks overwrite the scratch half of the keys, as doubles. */
+    double *c = (double *)(void *)(key + n);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && v[j] == v[i])
+        double vi = key_value(key[i]);
+        while (j < n && key_value(key[j]) == vi)   /* -0 and +0 are one value */
             j++;
         double rank = ((double)i + 1.0 + (double)j) / 2.0;
         for (size_t t = i; t < j; t++)
@@ -253,21 +327,40 @@ int rasleak_mk_hamed_rao(const double *x, const double *y, size_t n,
         c0 += c[t] * c[t];
 
     size_t lmax = max_lag ? (max_lag < n - 1 ? max_lag : n - 1) : default_lags(n);
+    double *ck = calloc(lmax + 1, sizeof *ck);
+    if (!ck) {
+        free(key);
+        return RASLEAK_ENOMEM;
+    }
+    /*
+     * The lag sums ck[k] = sum_t c[t] c[t+k], a block of t at a time for
+     * every lag, so that the block stays in cache across the lags instead
+     * of the whole series being read once per lag.  Each sum still adds
+     * its terms in the order of t: the same numbers as one lag at a time.
+     */
+    for (size_t b = 0; c0 > 0.0 && b < n; b += LAG_BLOCK) {
+        size_t e = b + LAG_BLOCK < n ? b + LAG_BLOCK : n;
+        for (size_t k = 1; k <= lmax; k++) {
+            double sk = ck[k];
+            size_t end = e + k <= n ? e : n - k;
+            for (size_t t = b; t < end; t++)
+                sk += c[t] * c[t + k];
+            ck[k] = sk;
+        }
+    }
     double bound = rasleak_norm_ppf(1.0 - alpha_lags / 2.0) / sqrt((double)n);
     double sum = 0.0, dn = (double)n;
     size_t used = 0;
     for (size_t k = 1; c0 > 0.0 && k <= lmax; k++) {
-        double ck = 0.0;
-        for (size_t t = 0; t + k < n; t++)
-            ck += c[t] * c[t + k];
-        double rho = ck / c0;
+        double rho = ck[k] / c0;
         if (rho >= -bound && rho <= bound)
             continue;  /* not significant at alpha_lags: left out */
         double m = (double)(n - k);
         sum += m * (m - 1.0) * (m - 2.0) * rho;
         used++;
     }
-    free(v);
+    free(ck);
+    free(key);
 
     double ratio = 1.0 + 2.0 / (dn * (dn - 1.0) * (dn - 2.0)) * sum;
     finish(mk, ratio, used, "hamed-rao", out);
