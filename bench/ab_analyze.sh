@@ -13,6 +13,9 @@
 #   bench/ab_analyze.sh 7 /tmp/s100k.jsonl \
 #       '/tmp/base/rasleak analyze' 'build/rasleak analyze' \
 #       'build/rasleak analyze --threads 1' 'build/rasleak analyze --warmup 999999999'
+#
+# FILE '-' runs each COMMAND as given, for commands that name their own
+# file (the same run written in two layouts, say).
 set -eu
 rounds=${1:?usage: ab_analyze.sh ROUNDS FILE COMMAND...}
 file=${2:?usage: ab_analyze.sh ROUNDS FILE COMMAND...}
@@ -23,8 +26,14 @@ r=0
 while [ "$r" -lt "$rounds" ]; do
     i=0
     for cmd in "$@"; do
-        # shellcheck disable=SC2086  # the command is split on purpose
-        /usr/bin/time -f "%e %U %S %M" -a -o "$tmp/$i" $cmd "$file" >/dev/null 2>&1 || true
+        # the command is split on purpose
+        if [ "$file" = - ]; then
+            # shellcheck disable=SC2086
+            /usr/bin/time -f "%e %U %S %M" -a -o "$tmp/$i" $cmd >/dev/null 2>&1 || true
+        else
+            # shellcheck disable=SC2086
+            /usr/bin/time -f "%e %U %S %M" -a -o "$tmp/$i" $cmd "$file" >/dev/null 2>&1 || true
+        fi
         i=$((i + 1))
     done
     r=$((r + 1))

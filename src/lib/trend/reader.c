@@ -434,9 +434,9 @@ static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
         return fail(r, off, "a sample row before any full sample: its columns are not "
                             "known%s%s", NULL, NULL, err);
     char a[32], b[80];
-    snprintf(b, sizeof b, "%zu (the columns of the full sample on line %ld)", ROW_HEAD + r->ntg,
-             abs_line(r, r->cols_line));
     if (json_array_size(row) != ROW_HEAD + r->ntg) {
+        snprintf(b, sizeof b, "%zu (the columns of the full sample on line %ld)",
+                 ROW_HEAD + r->ntg, abs_line(r, r->cols_line));
         snprintf(a, sizeof a, "%zu", json_array_size(row));
         return fail(r, off, "sample row has %s elements, expected %s", a, b, err);
     }
