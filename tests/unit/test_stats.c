@@ -17,6 +17,7 @@
 
 #include "rasleak/error.h"
 #include "rasleak/stats.h"
+#include "stats/sen_internal.h"
 
 #ifndef RASLEAK_FIXTURES
 #define RASLEAK_FIXTURES "tests/fixtures"
@@ -579,6 +580,63 @@ static void test_sen_ctx_equals_separate(void **state)
     rasleak_sen_ctx_free(NULL);
 }
 
+/* The interval's ranks (0-based) as rasleak_sen_interval() picks them. */
+static void interval_ranks(size_t n, double var, double *rl, double *ru)
+{
+    double np_ = (double)n * (double)(n - 1) / 2.0;
+    double c = rasleak_norm_ppf(0.975) * sqrt(var);
+    *rl = fmin(fmax(nearbyint((np_ - c) / 2.0) - 1.0, 0.0), np_ - 1.0);
+    *ru = fmin(nearbyint((np_ + c) / 2.0), np_ - 1.0);
+}
+
+/*
+ * The interval from the band the slope's search kept: at a quarter of the
+ * plain variance the ranks lie inside it (at the plain variance too,
+ * mostly; the band's bounds are random) and cost two passes each; at 100
+ * times it (a strong serial-correlation correction) they lie outside and
+ * start from the order at the nearer bound.  Both against the direct method, on
+ * every kind of series, twice on one context (the kept band is reused,
+ * not used up).
+ */
+static void test_sen_ctx_kept_band(void **state)
+{
+    (void)state;
+    rng_state = 99;
+    const size_t n = 2001;
+    for (int kind = 0; kind < 6; kind++) {
+        double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+        assert_non_null(x);
+        assert_non_null(y);
+        make_series(kind, n, x, y);
+        struct rasleak_mk mk;
+        assert_int_equal(rasleak_mk(y, n, &mk), 0);
+        struct rasleak_sen_ctx *c;
+        assert_int_equal(rasleak_sen_ctx_new(x, y, n, &c), 0);
+        double slope;
+        assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
+        static const double widen[] = {0.25, 100.0, 0.25};
+        for (size_t w = 0; w < sizeof widen / sizeof *widen; w++) {
+            unsigned long before = rasleak__sen_ctx_passes(c);
+            double lo, hi, rl, ru, dlo, dhi;
+            assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * widen[w], 0.95, &lo, &hi), 0);
+            unsigned long passes = rasleak__sen_ctx_passes(c) - before;
+            interval_ranks(n, mk.var * widen[w], &rl, &ru);
+            assert_int_equal(rasleak_slope_select_method(x, y, n, rl, RASLEAK_SLOPE_DIRECT, &dlo), 0);
+            assert_int_equal(rasleak_slope_select_method(x, y, n, ru, RASLEAK_SLOPE_DIRECT, &dhi), 0);
+            if (lo != dlo || hi != dhi)
+                fail_msg("kind=%d widen=%g: [%.17g, %.17g], direct [%.17g, %.17g]", kind,
+                         widen[w], lo, hi, dlo, dhi);
+            if (kind == 0 && widen[w] < 1.0 && passes > 5)
+                fail_msg("inside the kept band: %lu passes, want at most 5", passes);
+            if (kind == 0 && widen[w] > 1.0 && passes < 6)
+                fail_msg("outside the kept band: %lu passes, want the full search", passes);
+        }
+        rasleak_sen_ctx_free(c);
+        free(x);
+        free(y);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -592,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_fast_equals_direct),
         cmocka_unit_test(test_sen_against_direct),
         cmocka_unit_test(test_sen_ctx_equals_separate),
+        cmocka_unit_test(test_sen_ctx_kept_band),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

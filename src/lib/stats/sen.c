@@ -33,6 +33,7 @@
  */
 #include "rasleak/stats.h"
 #include "rasleak/error.h"
+#include "stats/sen_internal.h"
 
 #include <float.h>
 #include <math.h>
@@ -638,14 +639,27 @@ struct fast {
     size_t cap;
     size_t m;             /* sample size aimed at in a band */
     uint64_t rng;
-    /* The order sorted at the threshold base_thr, with base_below slopes
-     * below it, kept from the first rank found: the next ranks (the
-     * interval's, near the median) start their first count from it, which
-     * then costs what the pairs between the two thresholds cost. */
-    uint32_t *base;
-    struct thr base_thr;
-    uint64_t base_below;
-    int have_base;
+    unsigned long passes;  /* run so far, for the tests */
+    /*
+     * Kept from the first search (the median's) for the next ones (the
+     * interval's, near it).  nbase = 2: the first band that search sampled,
+     * [base_thr[0], base_thr[1]) with base_below[j] slopes below each bound,
+     * the point orders sorted at both bounds, and the Bernoulli sample of
+     * the band its pass drew (bsmp, bsn values).  The band is about
+     * 2 BAND_Z / sqrt(m) of all pairs wide, and holds the interval's ranks
+     * when the variance is at most about 7 times the plain one; a rank
+     * inside starts from there, with the count at a new lower bound and the
+     * listing pass of a second round, skipping the two passes that found
+     * the band.  A rank outside starts its first count from the order at
+     * the nearer bound.  nbase = 1: the first search listed its first band
+     * outright; only the order at that band's lower bound is kept.
+     */
+    uint32_t *base[2];
+    struct thr base_thr[2];
+    uint64_t base_below[2];
+    int nbase;
+    double *bsmp;
+    size_t bsn;
 };
 
 /* The band of slopes, [lo, hi), the wanted ranks are known to lie in. */
@@ -696,7 +710,9 @@ static void fast_free(struct fast *f)
 {
     work_free(f);
     free(f->s0);
-    free(f->base);
+    free(f->base[0]);
+    free(f->base[1]);
+    free(f->bsmp);
 }
 
 static int fast_init(struct fast *f, const double *x, const double *y, size_t n)
@@ -719,8 +735,8 @@ static int fast_init(struct fast *f, const double *x, const double *y, size_t n)
     f->m = n > 2048 ? n : 2048;
     f->s0n = (size_t)(f->npairs < f->m ? f->npairs : f->m);
     f->s0 = malloc(f->s0n * sizeof *f->s0);
-    f->base = malloc(n * sizeof *f->base);
-    if (!f->s0 || !f->base) {
+    f->base[0] = malloc(n * sizeof *f->base[0]);
+    if (!f->s0 || !f->base[0]) {
         fast_free(f);
         return RASLEAK_ENOMEM;
     }
@@ -746,6 +762,7 @@ static uint64_t run_pass(struct fast *f, int from, int to, const struct thr *th,
     ps->tkey = f->tkey;
     ps->tid = f->tid;
     ps->sm = sm;
+    f->passes++;
     if (from != to)
         memcpy(f->ord[to], f->ord[from], f->n * sizeof *f->ord[to]);
     uint64_t inv = sort_pass(ps, f->ord[to], f->n);
@@ -776,14 +793,43 @@ static void index_order(struct fast *f, int i)
 /* The ranks were found in band b: keep its order as the base, if none yet. */
 static void keep_base(struct fast *f, const struct band *b)
 {
-    if (f->have_base || b->lo.inf)
+    if (f->nbase || b->lo.inf)
         return;
-    uint32_t *t = f->base;
-    f->base = f->ord[b->plo];
+    uint32_t *t = f->base[0];
+    f->base[0] = f->ord[b->plo];
     f->ord[b->plo] = t;
-    f->base_thr = b->lo;
-    f->base_below = b->below;
-    f->have_base = 1;
+    f->base_thr[0] = b->lo;
+    f->base_below[0] = b->below;
+    f->nbase = 1;
+}
+
+/* Keep ord[i], sorted at th with `below` slopes below it, as base j. */
+static int keep_order(struct fast *f, int j, int i, const struct thr *th, uint64_t below)
+{
+    if (!f->base[j] && !(f->base[j] = malloc(f->n * sizeof *f->base[j])))
+        return RASLEAK_ENOMEM;
+    memcpy(f->base[j], f->ord[i], f->n * sizeof *f->base[j]);
+    f->base_thr[j] = *th;
+    f->base_below[j] = below;
+    return 0;
+}
+
+/*
+ * The first search has just sampled band b (the order at its lower bound
+ * in ord[b->plo], at its upper bound in ord[phi], sn sampled slopes in
+ * f->buf): keep all three for the next searches.  Copied, not swapped in:
+ * this search goes on from them.
+ */
+static int keep_band(struct fast *f, const struct band *b, int phi, size_t sn)
+{
+    if (keep_order(f, 0, b->plo, &b->lo, b->below) < 0 ||
+        keep_order(f, 1, phi, &b->hi, b->below + b->size) < 0 ||
+        !(f->bsmp = malloc((sn ? sn : 1) * sizeof *f->bsmp)))
+        return RASLEAK_ENOMEM;
+    memcpy(f->bsmp, f->buf, sn * sizeof *f->bsmp);
+    f->bsn = sn;
+    f->nbase = 2;
+    return 0;
 }
 
 /* The ranks k[0..m) do not share a band any more: one band each. */
@@ -815,16 +861,31 @@ static void select_listed(struct fast *f, size_t len, uint64_t below, const uint
 static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
 {
     struct band b = {{0.0, 0, -1, 0.0}, {0.0, 0, 1, 0.0}, 0, f->npairs, 0};
-    /* at_base: ord[b.plo] is the base order, not the order at b.lo = -inf;
-     * only a count below a new lower bound may start from it. */
-    int at_base = f->have_base;
-    if (at_base)
-        memcpy(f->ord[0], f->base, f->n * sizeof *f->ord[0]);
-    else
-        index_order(f, 0);
-    memcpy(f->buf, f->s0, f->s0n * sizeof *f->buf);
-    size_t sn = f->s0n;
     uint64_t ka = k[0], kb = k[m - 1];
+    size_t sn;
+    /* at_base: ord[b.plo] is base order j, not the order at b.lo = -inf;
+     * only a count below a new lower bound may start from it. */
+    int at_base = 0, j = 0;
+    if (f->nbase == 2 && ka >= f->base_below[0] && kb < f->base_below[1]) {
+        /* Inside the kept band: go on as its search did after sampling it. */
+        b.lo = f->base_thr[0];
+        b.hi = f->base_thr[1];
+        b.below = f->base_below[0];
+        b.size = f->base_below[1] - b.below;
+        memcpy(f->ord[0], f->base[0], f->n * sizeof *f->ord[0]);
+        memcpy(f->buf, f->bsmp, f->bsn * sizeof *f->buf);
+        sn = f->bsn;
+    } else {
+        if (f->nbase) {
+            at_base = 1;
+            j = f->nbase == 2 && ka >= f->base_below[1];
+            memcpy(f->ord[0], f->base[j], f->n * sizeof *f->ord[0]);
+        } else {
+            index_order(f, 0);
+        }
+        memcpy(f->buf, f->s0, f->s0n * sizeof *f->buf);
+        sn = f->s0n;
+    }
     struct pass ps;
     struct sampler sm;
 
@@ -910,8 +971,8 @@ static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
             if (at_base) {
                 /* From the base order the pass counts the pairs between
                  * the base threshold and nlo, on whichever side nlo is. */
-                below = thr_cmp(&nlo, &f->base_thr) >= 0 ? f->base_below + inv
-                                                         : f->base_below - inv;
+                below = thr_cmp(&nlo, &f->base_thr[j]) >= 0 ? f->base_below[j] + inv
+                                                            : f->base_below[j] - inv;
             } else {
                 below += inv;
             }
@@ -972,6 +1033,11 @@ static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
             return 0;
         }
         sn = sm.len;
+        if (f->nbase == 0 && !b.lo.inf && !b.hi.inf) {
+            int rc = keep_band(f, &b, pout, sn);
+            if (rc < 0)
+                return rc;
+        }
     }
     return RASLEAK_EINVAL;
 }
@@ -979,7 +1045,8 @@ static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
 /* ---------------------------------------------------------- entry points */
 
 /* The work kept between the calls on one series: the fast method's
- * arrays, its uniform sample of all slopes and its base order. */
+ * uniform sample of all slopes and what its first search kept (struct
+ * fast, nbase). */
 struct rasleak_sen_ctx {
     const double *x, *y;
     size_t n;
@@ -1010,8 +1077,9 @@ static void ctx_release(struct rasleak_sen_ctx *c)
 /*
  * Ranks k[0..m) (ascending, m <= 4) of all slopes into out[].  Ranks within
  * one of each other share a band: the two middle slopes of the median.
- * The group nearest the middle goes first, so that its order becomes the
- * base the others start from.
+ * The group nearest the middle goes first, so that what its search keeps
+ * (its first band, with the sample and the orders at its bounds) is where
+ * the others start from.
  */
 static int ctx_ranks(struct rasleak_sen_ctx *c, const uint64_t *k, double *out, size_t m)
 {
@@ -1254,6 +1322,11 @@ int rasleak_sen_ctx_interval(struct rasleak_sen_ctx *c, double mk_var, double co
     *lo = v[0];
     *hi = k[0] == k[1] ? v[0] : v[1];
     return 0;
+}
+
+unsigned long rasleak__sen_ctx_passes(const struct rasleak_sen_ctx *c)
+{
+    return c->ready ? c->f.passes : 0;
 }
 
 void rasleak_sen_ctx_free(struct rasleak_sen_ctx *c)
