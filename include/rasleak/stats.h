@@ -69,6 +69,13 @@ int rasleak_sen_ctx_new(const double *x, const double *y, size_t n,
 int rasleak_sen_ctx_slope(struct rasleak_sen_ctx *c, double *slope);
 int rasleak_sen_ctx_interval(struct rasleak_sen_ctx *c, double mk_var, double confidence,
                              double *lo, double *hi);
+/*
+ * Threads for one series: 1 keeps every pass on the calling thread; 0 (the
+ * default) or 2 splits each pass over two threads when the series is long
+ * (a million points or more), which at that size almost halves the time.
+ * The other functions here always behave as 0.
+ */
+int rasleak_sen_ctx_set_threads(struct rasleak_sen_ctx *c, int threads);
 void rasleak_sen_ctx_free(struct rasleak_sen_ctx *c);
 
 /*

@@ -616,10 +616,10 @@ static void test_sen_ctx_kept_band(void **state)
         assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
         static const double widen[] = {0.25, 100.0, 0.25};
         for (size_t w = 0; w < sizeof widen / sizeof *widen; w++) {
-            unsigned long before = rasleak__sen_ctx_passes(c);
+            unsigned long before = rasleak__sen_ctx_counts(c).passes;
             double lo, hi, rl, ru, dlo, dhi;
             assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * widen[w], 0.95, &lo, &hi), 0);
-            unsigned long passes = rasleak__sen_ctx_passes(c) - before;
+            unsigned long passes = rasleak__sen_ctx_counts(c).passes - before;
             interval_ranks(n, mk.var * widen[w], &rl, &ru);
             assert_int_equal(rasleak_slope_select_method(x, y, n, rl, RASLEAK_SLOPE_DIRECT, &dlo), 0);
             assert_int_equal(rasleak_slope_select_method(x, y, n, ru, RASLEAK_SLOPE_DIRECT, &dhi), 0);
@@ -637,6 +637,76 @@ static void test_sen_ctx_kept_band(void **state)
     }
 }
 
+/*
+ * Passes split over two threads (the threshold lowered to reach sizes the
+ * direct method can check): the same numbers as on one thread and as the
+ * direct method, on every kind of series (steps and a constant one
+ * included), and on a series whose slopes near the median are almost all
+ * pairs within its first half, so that the first half of a listing pass
+ * fills its half of the buffer and thins, and the second half is thinned
+ * to match.
+ */
+static void test_sen_two_threads(void **state)
+{
+    (void)state;
+    rng_state = 31337;
+    rasleak__sen_set_thread_min_n(100);
+    const size_t n = 2001;
+    unsigned long evened = 0;
+    for (int kind = 0; kind < 7; kind++) {
+        double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+        assert_non_null(x);
+        assert_non_null(y);
+        make_series(kind, n, x, y);
+        if (kind == 6) {
+            /* Every other point on a tight line far below the others, which
+             * scatter around a parallel line: near the median slope almost
+             * all pairs are pairs of the tight points, which the key order
+             * puts in its first half. */
+            for (size_t i = 0; i < n; i++)
+                y[i] = (double)i + (i % 2 ? 1000.0 * (unit() - 0.5) : 0.01 * (unit() - 0.5) - 1e6);
+        }
+        struct rasleak_mk mk;
+        assert_int_equal(rasleak_mk(y, n, &mk), 0);
+        struct rasleak_sen_ctx *c[2];
+        double slope[2];
+        for (int t = 0; t < 2; t++) {
+            assert_int_equal(rasleak_sen_ctx_new(x, y, n, &c[t]), 0);
+            assert_int_equal(rasleak_sen_ctx_set_threads(c[t], t ? 0 : 1), 0);
+            assert_int_equal(rasleak_sen_ctx_slope(c[t], &slope[t]), 0);
+        }
+        double np_ = (double)n * (double)(n - 1) / 2.0, a, b;
+        assert_int_equal(rasleak_slope_select_method(x, y, n, np_ / 2 - 1, RASLEAK_SLOPE_DIRECT,
+                                                     &a), 0);
+        assert_int_equal(rasleak_slope_select_method(x, y, n, np_ / 2, RASLEAK_SLOPE_DIRECT, &b),
+                         0);
+        if (slope[1] != (a + b) / 2.0 || slope[0] != slope[1])
+            fail_msg("kind=%d: slope %.17g (one thread %.17g), direct %.17g", kind, slope[1],
+                     slope[0], (a + b) / 2.0);
+        static const double widen[] = {1.0, 100.0};
+        for (size_t w = 0; w < sizeof widen / sizeof *widen; w++) {
+            double lo[2], hi[2], rl, ru, dlo, dhi;
+            for (int t = 0; t < 2; t++)
+                assert_int_equal(rasleak_sen_ctx_interval(c[t], mk.var * widen[w], 0.95, &lo[t],
+                                                          &hi[t]), 0);
+            interval_ranks(n, mk.var * widen[w], &rl, &ru);
+            assert_int_equal(rasleak_slope_select_method(x, y, n, rl, RASLEAK_SLOPE_DIRECT, &dlo), 0);
+            assert_int_equal(rasleak_slope_select_method(x, y, n, ru, RASLEAK_SLOPE_DIRECT, &dhi), 0);
+            if (lo[1] != dlo || hi[1] != dhi || lo[0] != lo[1] || hi[0] != hi[1])
+                fail_msg("kind=%d widen=%g: [%.17g, %.17g] (one thread [%.17g, %.17g]), "
+                         "direct [%.17g, %.17g]", kind, widen[w], lo[1], hi[1], lo[0], hi[0],
+                         dlo, dhi);
+        }
+        evened += rasleak__sen_ctx_counts(c[1]).evened;
+        rasleak_sen_ctx_free(c[0]);
+        rasleak_sen_ctx_free(c[1]);
+        free(x);
+        free(y);
+    }
+    rasleak__sen_set_thread_min_n(0);
+    assert_true(evened > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_sen_against_direct),
         cmocka_unit_test(test_sen_ctx_equals_separate),
         cmocka_unit_test(test_sen_ctx_kept_band),
+        cmocka_unit_test(test_sen_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,12 +58,13 @@ struct fit {
     struct rasleak_ols ols;
 };
 
-static int fit(const double *x, const double *y, size_t n, double confidence,
+static int fit(const double *x, const double *y, size_t n, double confidence, int threads,
                struct fit *f)
 {
     int rc;
     struct rasleak_sen_ctx *sen = NULL;
     if ((rc = rasleak_mk(y, n, &f->mk)) < 0 || (rc = rasleak_sen_ctx_new(x, y, n, &sen)) < 0 ||
+        (rc = rasleak_sen_ctx_set_threads(sen, threads == 1 ? 1 : 0)) < 0 ||
         (rc = rasleak_sen_ctx_slope(sen, &f->slope)) < 0 ||
         (rc = rasleak_mk_hamed_rao(x, y, n, &f->mk, f->slope, HR_ALPHA_LAGS, 0, &f->hr)) < 0) {
         rasleak_sen_ctx_free(sen);
@@ -223,7 +224,7 @@ void rasleak__judge_series(const struct rasleak_analyze_config *cfg, const char 
     int at_limit = !isnan(out->reached_limit_iter);
 
     struct fit f;
-    if (fit(x, y, m, cfg->confidence, &f) < 0) {
+    if (fit(x, y, m, cfg->confidence, cfg->threads, &f) < 0) {
         out->verdict = RASLEAK_INCONCLUSIVE;
         snprintf(out->reason, sizeof out->reason, "statistics failed on this series");
         return;

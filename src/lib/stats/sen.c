@@ -37,6 +37,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,10 @@
 #define RUN 16           /* insertion-sorted block size of the merge sort */
 #define BAND_Z 2.5       /* half-width of a band, in binomial standard deviations */
 #define MAX_ROUNDS 200   /* a bound on the loop, never reached in practice */
+/* From this many points on, each pass sorts the two halves of the order on
+ * two threads (see sort_pass_two()); below, a thread costs more than the
+ * half pass it would take over. */
+#define THREAD_MIN_N 1000000
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -383,17 +388,23 @@ static void sampler_init(struct sampler *sm, double *buf, size_t cap, double p,
     sm->skip = geom_gap(sm);
 }
 
+/* Keep each sample with probability 1/2: a Bernoulli sample at p / 2. */
+static void sampler_halve(struct sampler *sm)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < sm->len; i++)
+        if (rng_next(sm->rng) >> 63)
+            sm->buf[o++] = sm->buf[i];
+    sm->len = o;
+    sm->p *= 0.5;
+    sm->lg = log1p(-sm->p);
+    sm->thinned = 1;
+}
+
 static void sampler_put(struct sampler *sm, uint32_t a, uint32_t b)
 {
     if (sm->len == sm->cap) {
-        size_t o = 0;
-        for (size_t i = 0; i < sm->len; i++)
-            if (rng_next(sm->rng) >> 63)
-                sm->buf[o++] = sm->buf[i];
-        sm->len = o;
-        sm->p *= 0.5;
-        sm->lg = log1p(-sm->p);
-        sm->thinned = 1;
+        sampler_halve(sm);
         if (rng_next(sm->rng) >> 63)
             return;  /* this one was drawn at the old rate */
     }
@@ -639,7 +650,8 @@ struct fast {
     size_t cap;
     size_t m;             /* sample size aimed at in a band */
     uint64_t rng;
-    unsigned long passes;  /* run so far, for the tests */
+    int two;               /* passes on two threads (sort_pass_two) */
+    struct rasleak__sen_counts counts;  /* for the tests */
     /*
      * Kept from the first search (the median's) for the next ones (the
      * interval's, near it).  nbase = 2: the first band that search sampled,
@@ -751,6 +763,82 @@ static int fast_init(struct fast *f, const double *x, const double *y, size_t n)
     return 0;
 }
 
+/* One half of a pass on two threads: its own keys, scratch and sampler. */
+struct half {
+    struct pass ps;
+    struct sampler sm;
+    uint32_t *id;
+    size_t n;
+    uint64_t inv;
+};
+
+static void *sort_half(void *arg)
+{
+    struct half *h = arg;
+    h->inv = sort_pass(&h->ps, h->id, h->n);
+    return NULL;
+}
+
+/*
+ * sort_pass() with the work split over two threads: each sorts one half
+ * of the order (keys, runs and all merge levels inside it) in its own part
+ * of the key and scratch arrays, and this thread then merges the two.  The
+ * count is the same: the inversions within each half plus those between
+ * them, which the last merge finds.  Sampling, each half has its own random
+ * stream and half the buffer; if one half filled its part and thinned, the
+ * other is thinned to the same rate, so that the union is still a Bernoulli
+ * sample of all the inversions so far, and the last merge samples on at
+ * that rate into the whole buffer.  The sorted order is the same too: the
+ * sort is stable, and a stable sort has only one result.
+ */
+static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
+{
+    size_t n = f->n, mid = n / 2;
+    uint64_t *rng = &f->rng;
+    struct sampler *sm = ps->sm;
+    uint64_t rng1 = rng_next(rng);
+    struct half h[2];
+    for (int i = 0; i < 2; i++) {
+        size_t o = i ? mid : 0;
+        h[i].ps = *ps;
+        h[i].ps.key = ps->key + o;
+        h[i].ps.tkey = ps->tkey + o;
+        h[i].ps.tid = ps->tid + o;
+        h[i].id = id + o;
+        h[i].n = i ? n - mid : mid;
+        if (sm) {
+            size_t c = sm->cap / 2;
+            sampler_init(&h[i].sm, sm->buf + (i ? c : 0), i ? sm->cap - c : c, sm->p,
+                         i ? &rng1 : rng);
+            h[i].ps.sm = &h[i].sm;
+        }
+    }
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, sort_half, &h[1]) == 0;
+    sort_half(&h[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        sort_half(&h[1]);
+
+    if (sm) {
+        struct sampler *a = &h[0].sm, *b = &h[1].sm;
+        f->counts.evened += a->p != b->p;
+        while (a->p > b->p)
+            sampler_halve(a);
+        while (b->p > a->p)
+            sampler_halve(b);
+        memmove(sm->buf + a->len, b->buf, b->len * sizeof *sm->buf);
+        sm->len = a->len + b->len;
+        sm->p = a->p;
+        sm->lg = a->lg;
+        sm->thinned = a->thinned || b->thinned;
+        sm->skip = geom_gap(sm);
+    }
+    ps->has_lo = h[0].ps.has_lo || h[1].ps.has_lo;
+    return h[0].inv + h[1].inv + merge_blocks(ps, ps->key, id, ps->tkey, ps->tid, 0, mid, n);
+}
+
 /* One counting (and, with sm, sampling) pass: ord[from] -> ord[to] at th. */
 static uint64_t run_pass(struct fast *f, int from, int to, const struct thr *th,
                          struct sampler *sm, struct pass *ps)
@@ -762,12 +850,14 @@ static uint64_t run_pass(struct fast *f, int from, int to, const struct thr *th,
     ps->tkey = f->tkey;
     ps->tid = f->tid;
     ps->sm = sm;
-    f->passes++;
+    f->counts.passes++;
     if (from != to)
         memcpy(f->ord[to], f->ord[from], f->n * sizeof *f->ord[to]);
-    uint64_t inv = sort_pass(ps, f->ord[to], f->n);
-    if (sm)
+    uint64_t inv = f->two ? sort_pass_two(f, ps, f->ord[to]) : sort_pass(ps, f->ord[to], f->n);
+    if (sm) {
         pairs_to_slopes(f->x, f->y, sm->buf, sm->len);
+        f->counts.thinned += sm->thinned;
+    }
     return inv;
 }
 
@@ -904,9 +994,17 @@ static int fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
             at_base = 0;
         }
         if (b.size <= f->cap) {
-            /* Small enough: list the whole band and select in it. */
+            /*
+             * Small enough: list the whole band and select in it.  A half of
+             * a two-thread pass has half the buffer, and could thin where
+             * the whole pass would not: one thread, unless the band fits
+             * half the buffer.
+             */
+            int two = f->two;
+            f->two = two && b.size <= f->cap / 2;
             sampler_init(&sm, f->buf, f->cap, 1.0, &f->rng);
             uint64_t got = run_pass(f, b.plo, pb, &b.hi, &sm, &ps);
+            f->two = two;
             if (got != b.size || sm.len != b.size)
                 return RASLEAK_EINVAL;  /* counts disagree: see check_xy() */
             select_listed(f, sm.len, b.below, k, out, m);
@@ -1051,9 +1149,17 @@ struct rasleak_sen_ctx {
     const double *x, *y;
     size_t n;
     enum rasleak_slope_method method;  /* DIRECT or FAST */
+    int threads;                       /* 1: one thread; 0: two from thread_min_n on */
     int ready;                         /* f is initialised */
     struct fast f;
 };
+
+static size_t thread_min_n = THREAD_MIN_N;
+
+void rasleak__sen_set_thread_min_n(size_t n)
+{
+    thread_min_n = n ? n : THREAD_MIN_N;
+}
 
 static void ctx_setup(struct rasleak_sen_ctx *c, const double *x, const double *y, size_t n,
                       enum rasleak_slope_method method)
@@ -1091,6 +1197,7 @@ static int ctx_ranks(struct rasleak_sen_ctx *c, const uint64_t *k, double *out, 
             return rc;
         c->ready = 1;
     }
+    c->f.two = c->threads != 1 && c->n >= thread_min_n;
     size_t start[4] = {0}, len[4] = {0}, ng = 0;
     for (size_t r = 0; r < m; r = start[ng] + len[ng], ng++) {
         size_t e = r + 1;
@@ -1324,9 +1431,18 @@ int rasleak_sen_ctx_interval(struct rasleak_sen_ctx *c, double mk_var, double co
     return 0;
 }
 
-unsigned long rasleak__sen_ctx_passes(const struct rasleak_sen_ctx *c)
+int rasleak_sen_ctx_set_threads(struct rasleak_sen_ctx *c, int threads)
 {
-    return c->ready ? c->f.passes : 0;
+    if (!c || threads < 0 || threads > 2)
+        return RASLEAK_EINVAL;
+    c->threads = threads;
+    return 0;
+}
+
+struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c)
+{
+    struct rasleak__sen_counts none = {0, 0, 0};
+    return c->ready ? c->f.counts : none;
 }
 
 void rasleak_sen_ctx_free(struct rasleak_sen_ctx *c)

@@ -7,8 +7,18 @@
 
 #include "rasleak/stats.h"
 
-/* Counting passes the fast method has run on the context so far (0 for
- * the direct method): how the tests tell which way a search went. */
-unsigned long rasleak__sen_ctx_passes(const struct rasleak_sen_ctx *c);
+/* What the fast method did on a context so far (zeros for the direct
+ * method): how the tests tell which way a search went. */
+struct rasleak__sen_counts {
+    unsigned long passes;   /* counting passes */
+    unsigned long thinned;  /* of them, sampling passes whose buffer filled */
+    unsigned long evened;   /* two-thread passes whose halves thinned unevenly */
+};
+struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c);
+
+/* Split the passes over two threads from n points on (0: the default),
+ * so that the tests reach the split at sizes the direct method can check.
+ * Not for use while another thread computes slopes. */
+void rasleak__sen_set_thread_min_n(size_t n);
 
 #endif
