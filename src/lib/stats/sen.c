@@ -17,7 +17,10 @@
  * counts it, and samples it again (Bernoulli sampling of the inversions as
  * the merge finds them).  Once the band holds a few n pairs it is listed in
  * full and the rank is selected among its slopes.  Expected cost: a handful
- * of O(n log n) passes; memory: a few arrays of n.
+ * of O(n log n) passes; memory: a few arrays of n.  The interval's ranks
+ * start from the first band the median's search sampled when they lie in
+ * it (struct fast, nbase).  For large n each pass runs on two threads, one
+ * half of the points each, merged at the end (sort_pass_two()).
  *
  * Floating point.  The counting compares keys computed in double-double
  * (error about 1e-32 relative), so it orders pairs by their exact slope
@@ -685,8 +688,8 @@ struct band {
  * The arrays one search works in, about 64 bytes a point: allocated for
  * each call on a context and freed after it, so that a caller's own work
  * between the slope and the interval (the serial-correlation correction)
- * does not add to them.  What the calls share (the sample, the base
- * order) is kept.
+ * does not add to them.  What the calls share (the samples, the kept
+ * orders) is kept.
  */
 static void work_free(struct fast *f)
 {
@@ -740,8 +743,9 @@ static int fast_init(struct fast *f, const double *x, const double *y, size_t n)
      * BAND_Z / sqrt(m) of it, so the uniform round-0 sample (m = n) and one
      * sampled pass (m = n) leave about BAND_Z^2 n / 2 = 3.1n pairs, which
      * a band of cap = 4n lists outright: two rounds of two passes per
-     * rank, in about 76 bytes per point, 64 of them only while a search
-     * runs (work_alloc).
+     * rank (one round for a rank inside the kept band), in about 88 bytes
+     * per point, 64 of them only while a search runs (work_alloc), 24
+     * kept (the round-0 sample, the kept band's sample and its orders).
      */
     f->cap = 4 * n > 4096 ? 4 * n : 4096;
     f->m = n > 2048 ? n : 2048;
