@@ -296,9 +296,20 @@ static int judge_all(const struct rasleak_analyze_config *cfg, struct rasleak_an
     size_t biggest = 0;
     for (size_t i = 0; i < set->n; i++)
         biggest = set->items[i].n > biggest ? set->items[i].n : biggest;
+    /* Two series at a time, when memory allows and two need statistics;
+     * then each keeps to its own thread (rasleak_sen_ctx_set_threads):
+     * four threads on two CPUs would only cost more. */
+    struct rasleak_analyze_config one = *cfg;
+    one.threads = 1;
     pthread_t th;
-    int threaded = cfg->threads != 1 && set->n > 1 && biggest <= PARALLEL_MAX_N &&
-                   pthread_create(&th, NULL, judge_worker, &w) == 0;
+    int threaded = cfg->threads != 1 && set->n - nc > 1 && biggest <= PARALLEL_MAX_N;
+    if (threaded) {
+        w.cfg = &one;
+        if (pthread_create(&th, NULL, judge_worker, &w) != 0) {
+            threaded = 0;
+            w.cfg = cfg;
+        }
+    }
     judge_worker(&w);
     if (threaded)
         pthread_join(th, NULL);
