@@ -282,32 +282,18 @@ static struct slot *slot_for(struct rasleak__sample_enc *e, struct target *t, si
     return s;
 }
 
-/* Note slot i of t as the next column of the full sample being written. */
-static int add_col(struct target *t, size_t i)
+/* Append v to the growing array *a of *n items and room for *cap. */
+static int push_index(size_t **a, size_t *n, size_t *cap, size_t v)
 {
-    if (t->ncols == t->cols_cap) {
-        size_t ncap = t->cols_cap ? t->cols_cap * 2 : 16;
-        size_t *nc = realloc(t->cols, ncap * sizeof *nc);
-        if (!nc)
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        size_t *na = realloc(*a, ncap * sizeof *na);
+        if (!na)
             return -1;
-        t->cols = nc;
-        t->cols_cap = ncap;
+        *a = na;
+        *cap = ncap;
     }
-    t->cols[t->ncols++] = i;
-    return 0;
-}
-
-static int add_ref(struct rasleak__sample_enc *e, size_t ti)
-{
-    if (e->nref == e->ref_cap) {
-        size_t ncap = e->ref_cap ? e->ref_cap * 2 : 8;
-        size_t *nr = realloc(e->ref, ncap * sizeof *nr);
-        if (!nr)
-            return -1;
-        e->ref = nr;
-        e->ref_cap = ncap;
-    }
-    e->ref[e->nref++] = ti;
+    (*a)[(*n)++] = v;
     return 0;
 }
 
@@ -325,7 +311,7 @@ static int encode_target(struct rasleak__sample_enc *e, const struct rasleak_tar
 {
     struct target *t = find_target(e, idx, tv->id);
     if (!t || (!first && append(e, ",", 1) < 0) || append(e, t->key, t->keylen) < 0 ||
-        add_ref(e, (size_t)(t - e->tg)) < 0)
+        push_index(&e->ref, &e->nref, &e->ref_cap, (size_t)(t - e->tg)) < 0)
         return -1;
     t->ncols = 0;
     int n = 0;
@@ -334,7 +320,7 @@ static int encode_target(struct rasleak__sample_enc *e, const struct rasleak_tar
         if (isnan(v) || isinf(v))
             continue;   /* not available: left out, never 0 */
         struct slot *s = slot_for(e, t, i, tv->metrics[i].name);
-        if (!s || add_col(t, i) < 0)
+        if (!s || push_index(&t->cols, &t->ncols, &t->cols_cap, i) < 0)
             return -1;
         slot_value(e, s, v);
         if ((n++ && append(e, ",", 1) < 0) || append(e, s->key, s->keylen) < 0 ||
