@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -513,39 +514,77 @@ static void test_watch_by_name(void **state)
 
 static char memcached_bin[256];
 
+/* Is something accepting connections on 127.0.0.1:port? */
+static int accepting(int port)
+{
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((unsigned short)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int up = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    if (fd >= 0)
+        close(fd);
+    return up;
+}
+
+/*
+ * Start memcached on a free port; its pid, or -1.  The port was free a
+ * moment ago, but a test running beside this one may have been given it
+ * since: then memcached exits at once (and a connection would reach the
+ * other test's server), so a memcached that died is started again on
+ * another port.
+ */
+static pid_t start_memcached(int *port_out)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        int port = closed_port();
+        char p[16];
+        snprintf(p, sizeof p, "%d", port);
+        /* One worker thread: with several, each worker's connection caches
+         * fill page by page over the first thousands of connections, which
+         * is growth that stops, not a leak, and needs a longer warm-up than
+         * a test has. */
+        const char *argv[] = {memcached_bin, "-l", "127.0.0.1", "-p", p, "-U", "0", "-t", "1",
+                              geteuid() == 0 ? "-u" : NULL, "nobody", NULL};
+        fflush(NULL);
+        pid_t mc = fork();
+        if (mc == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            execv(argv[0], (char *const *)argv);
+            _exit(127);
+        }
+        int exited = 0;
+        for (int i = 0; i < 500; i++) {
+            if (waitpid(mc, NULL, WNOHANG) == mc) {
+                exited = 1;
+                break;
+            }
+            if (accepting(port)) {
+                /* ... and still memcached that accepts, not a neighbour */
+                if (waitpid(mc, NULL, WNOHANG) == mc) {
+                    exited = 1;
+                    break;
+                }
+                *port_out = port;
+                return mc;
+            }
+            cli_sleep_ms(10);
+        }
+        if (!exited) {
+            kill(mc, SIGKILL);
+            cli_wait(mc);
+        }
+    }
+    return -1;
+}
+
 static void test_memcached_clean(void **state)
 {
     (void)state;
-    int port = closed_port();
-    char p[16];
-    snprintf(p, sizeof p, "%d", port);
-    /* One worker thread: with several, each worker's connection caches fill
-     * page by page over the first thousands of connections, which is growth
-     * that stops, not a leak, and needs a longer warm-up than a test has. */
-    const char *argv[] = {memcached_bin, "-l", "127.0.0.1", "-p", p, "-U", "0", "-t", "1",
-                          geteuid() == 0 ? "-u" : NULL, "nobody", NULL};
-    fflush(NULL);
-    pid_t mc = fork();
-    if (mc == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    /* ready when it accepts connections */
-    int up = 0;
-    for (int i = 0; i < 500 && !up; i++) {
-        struct sockaddr_in sa = {0};
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons((unsigned short)port);
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        up = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-        if (fd >= 0)
-            close(fd);
-        if (!up)
-            cli_sleep_ms(10);
-    }
-    assert_true(up);
+    int port = 0;
+    pid_t mc = start_memcached(&port);
+    assert_true(mc > 0);
     char url[64], pid[24], tid[32];
     snprintf(url, sizeof url, "url=telnet://127.0.0.1:%d", port);
     snprintf(pid, sizeof pid, "%ld", (long)mc);
