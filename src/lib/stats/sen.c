@@ -90,6 +90,7 @@ static inline double pack_pair(uint32_t a, uint32_t b)
 #define PREFETCH(p) ((void)(p))
 #endif
 #define AHEAD 16
+#define KEY_AHEAD 32  /* points ahead whose x, y a key pass loads early */
 
 static void pairs_to_slopes(const double *x, const double *y, double *buf, size_t len)
 {
@@ -604,12 +605,31 @@ static uint64_t merge_blocks(struct pass *ps, double *k, uint32_t *id, double *t
 static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
 {
     double *k = ps->key;
-    double lo, any = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        k[i] = key_hi(ps->th, ps->x, ps->y, id[i], &lo);
-        any += fabs(lo);
+    const struct thr *th = ps->th;
+    if (th->inf) {
+        /* Keys are (minus) the indices: exact, no low parts. */
+        for (size_t i = 0; i < n; i++)
+            k[i] = th->inf < 0 ? (double)id[i] : -(double)id[i];
+        ps->has_lo = 0;
+    } else {
+        /*
+         * The order of a pass after the first is that of a nearby threshold,
+         * so x[id[i]] and y[id[i]] are scattered over arrays much larger
+         * than the cache: load them well ahead, or every key waits for its
+         * two misses in turn.
+         */
+        const double *x = ps->x, *y = ps->y;
+        double lo, any = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            if (i + KEY_AHEAD < n) {
+                PREFETCH(&x[id[i + KEY_AHEAD]]);
+                PREFETCH(&y[id[i + KEY_AHEAD]]);
+            }
+            k[i] = key_hi(th, x, y, id[i], &lo);
+            any += fabs(lo);
+        }
+        ps->has_lo = any != 0.0;
     }
-    ps->has_lo = any != 0.0;
 
     uint64_t inv = 0;
     for (size_t b = 0; b < n; b += RUN) {
