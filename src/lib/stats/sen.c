@@ -329,7 +329,10 @@ static inline void two_sum(double a, double b, double *s, double *e)
 /*
  * key = y - t x as hi + lo, |lo| <= ulp(hi)/2, hi the rounded key: then
  * comparing (hi, lo) lexicographically compares the represented values
- * exactly.  Only hi is stored; lo is recomputed on the rare ties of hi.
+ * exactly.  hi is stored in key order, moved by the sort; lo by point
+ * (struct pass, klo), read only on ties of hi: in tied data (integer
+ * values, steps) they are frequent, and computing lo again for both points
+ * of each cost four scattered loads and the arithmetic.
  */
 static inline double key_hi(const struct thr *th, const double *x, const double *y,
                             uint32_t i, double *lo)
@@ -345,14 +348,6 @@ static inline double key_hi(const struct thr *th, const double *x, const double 
     two_sum(y[i], -p, &s1, &t1);
     two_sum(s1, (t1 - e) - q, &hi, lo);
     return hi;
-}
-
-static inline double key_lo(const struct thr *th, const double *x, const double *y,
-                            uint32_t i)
-{
-    double lo;
-    key_hi(th, x, y, i, &lo);
-    return lo;
 }
 
 /*
@@ -442,9 +437,26 @@ struct pass {
     const struct thr *th;
     double *key, *tkey;
     uint32_t *tid;
+    double *klo;         /* low part of each point's key, by point */
     struct sampler *sm;  /* NULL: count only */
     int has_lo;          /* some key has a nonzero low part */
 };
+
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/*
+ * Equal high parts: the low parts decide.  Out of line: inlined, its key
+ * arithmetic took the registers of the merge and sort loops around it,
+ * which then kept their state on the stack on every element.
+ */
+static NOINLINE int lo_less(const struct pass *ps, uint32_t w, uint32_t u)
+{
+    return ps->klo[w] < ps->klo[u];
+}
 
 /* Strictly less, on (hi, lo) with lo recomputed only for equal hi. */
 static inline int key_less(const struct pass *ps, double kw, uint32_t w, double ku,
@@ -454,7 +466,7 @@ static inline int key_less(const struct pass *ps, double kw, uint32_t w, double 
         return kw < ku;
     if (!ps->has_lo)
         return 0;
-    return key_lo(ps->th, ps->x, ps->y, w) < key_lo(ps->th, ps->x, ps->y, u);
+    return lo_less(ps, w, u);
 }
 
 /*
@@ -567,6 +579,25 @@ static uint64_t merge_blocks(struct pass *ps, double *k, uint32_t *id, double *t
             r += right;
             l += right ^ 1;
         }
+    } else if (!ps->sm) {
+        /*
+         * Count only, keys in two doubles: the pass that counts below a
+         * new lower bound.  As above, with equal high parts (rare except
+         * in tied data) decided out of line.
+         */
+        while (l < nl && r < q) {
+            double kr = k[r], kl = tk[l];
+            uint32_t ir = id[r], il = tid[l];
+            size_t right = kr < kl;
+            if (kr == kl)
+                right = (size_t)lo_less(ps, ir, il);
+            inv += (nl - l) & (0 - right);
+            k[o] = pick_d(right, kr, kl);
+            id[o] = pick_u(right, ir, il);
+            o++;
+            r += right;
+            l += right ^ 1;
+        }
     } else {
         /*
          * The taken side is data-dependent and unpredictable, so the loop
@@ -574,18 +605,20 @@ static uint64_t merge_blocks(struct pass *ps, double *k, uint32_t *id, double *t
          * element would cost more than the merge itself.  Equal high
          * parts, rare except in tied data, take the slow path.
          */
+        struct sampler *sm = ps->sm;
+        int has_lo = ps->has_lo;
         while (l < nl && r < q) {
             double kr = k[r], kl = tk[l];
-            uint32_t ir = id[r];
+            uint32_t ir = id[r], il = tid[l];
             size_t right = kr < kl;
-            if (kr == kl && ps->has_lo)
-                right = (size_t)key_less(ps, kr, ir, kl, tid[l]);
+            if (kr == kl && has_lo)
+                right = (size_t)lo_less(ps, ir, il);
             size_t run = (nl - l) & (0 - right);
             inv += run;
-            if (ps->sm && run)
-                sampler_batch(ps->sm, tid + l, run, ir);
+            if (run)
+                sampler_batch(sm, tid + l, run, ir);
             k[o] = pick_d(right, kr, kl);
-            id[o] = pick_u(right, ir, tid[l]);
+            id[o] = pick_u(right, ir, il);
             o++;
             r += right;
             l += right ^ 1;
@@ -619,13 +652,17 @@ static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
          * two misses in turn.
          */
         const double *x = ps->x, *y = ps->y;
+        double *klo = ps->klo;
         double lo, any = 0.0;
         for (size_t i = 0; i < n; i++) {
             if (i + KEY_AHEAD < n) {
-                PREFETCH(&x[id[i + KEY_AHEAD]]);
-                PREFETCH(&y[id[i + KEY_AHEAD]]);
+                uint32_t a = id[i + KEY_AHEAD];
+                PREFETCH(&x[a]);
+                PREFETCH(&y[a]);
+                PREFETCH(&klo[a]);
             }
             k[i] = key_hi(th, x, y, id[i], &lo);
+            klo[id[i]] = lo;
             any += fabs(lo);
         }
         ps->has_lo = any != 0.0;
@@ -667,6 +704,7 @@ struct fast {
     uint32_t *ord[3];     /* point orders: at lo, and two to work in */
     double *key, *tkey;
     uint32_t *tid;
+    double *klo;          /* struct pass */
     double *s0;           /* uniform sample of all slopes, shared by the groups */
     size_t s0n;
     double *buf;          /* sample of the current band, or the whole band */
@@ -705,7 +743,7 @@ struct band {
 };
 
 /*
- * The arrays one search works in, about 64 bytes a point: allocated for
+ * The arrays one search works in, about 72 bytes a point: allocated for
  * each call on a context and freed after it, so that a caller's own work
  * between the slope and the interval (the serial-correlation correction)
  * does not add to them.  What the calls share (the samples, the kept
@@ -719,9 +757,10 @@ static void work_free(struct fast *f)
     }
     free(f->key);
     free(f->tkey);
+    free(f->klo);
     free(f->tid);
     free(f->buf);
-    f->key = f->tkey = f->buf = NULL;
+    f->key = f->tkey = f->klo = f->buf = NULL;
     f->tid = NULL;
 }
 
@@ -732,9 +771,10 @@ static int work_alloc(struct fast *f)
         f->ord[i] = malloc(n * sizeof *f->ord[i]);
     f->key = malloc(n * sizeof *f->key);
     f->tkey = malloc(n * sizeof *f->tkey);
+    f->klo = malloc(n * sizeof *f->klo);
     f->tid = malloc(n * sizeof *f->tid);
     f->buf = malloc(f->cap * sizeof *f->buf);
-    if (!f->ord[0] || !f->ord[1] || !f->ord[2] || !f->key || !f->tkey || !f->tid || !f->buf) {
+    if (!f->ord[0] || !f->ord[1] || !f->ord[2] || !f->key || !f->tkey || !f->klo || !f->tid || !f->buf) {
         work_free(f);
         return RASLEAK_ENOMEM;
     }
@@ -763,8 +803,8 @@ static int fast_init(struct fast *f, const double *x, const double *y, size_t n)
      * BAND_Z / sqrt(m) of it, so the uniform round-0 sample (m = n) and one
      * sampled pass (m = n) leave about BAND_Z^2 n / 2 = 3.1n pairs, which
      * a band of cap = 4n lists outright: two rounds of two passes per
-     * rank (one round for a rank inside the kept band), in about 88 bytes
-     * per point, 64 of them only while a search runs (work_alloc), 24
+     * rank (one round for a rank inside the kept band), in about 96 bytes
+     * per point, 72 of them only while a search runs (work_alloc), 24
      * kept (the round-0 sample, the kept band's sample and its orders).
      */
     f->cap = 4 * n > 4096 ? 4 * n : 4096;
@@ -872,6 +912,7 @@ static uint64_t run_pass(struct fast *f, int from, int to, const struct thr *th,
     ps->th = th;
     ps->key = f->key;
     ps->tkey = f->tkey;
+    ps->klo = f->klo;
     ps->tid = f->tid;
     ps->sm = sm;
     f->counts.passes++;
