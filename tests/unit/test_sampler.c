@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -226,6 +227,60 @@ static void test_memory(void **state)
         assert_true(V(b, HEAP_BYTES) - V(a, HEAP_BYTES) >= 64 * MiB);
         assert_true(V(b, HEAP_BYTES) - V(c, HEAP_BYTES) >= 64 * MiB);
     }
+    rasleak_proc_close(p);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/*
+ * A fragmented heap makes mallinfo2() walk every free chunk; the sampler
+ * then reads the heap only every so many samples (heap_bytes not
+ * available in between), and every sample again once the heap is compact.
+ */
+static void test_fragmented_heap_read_less_often(void **state)
+{
+    (void)state;
+#ifdef UNDER_ASAN
+    skip();   /* ASan's allocator answers in constant time */
+#endif
+    if (foreign_allocator())
+        skip();
+    enum { BLOCKS = 400000 };
+    void **b = malloc(BLOCKS * sizeof *b);
+    assert_non_null(b);
+    for (size_t i = 0; i < BLOCKS; i++)
+        b[i] = malloc(40);
+    for (size_t i = 0; i < BLOCKS; i += 2) {   /* every other one: 200,000 holes */
+        free(b[i]);
+        b[i] = NULL;
+    }
+    struct rasleak_proc *p = open_self();
+    int read = 0, skipped = 0;
+    for (int i = 0; i < 200; i++) {
+        struct rasleak_sample s = sample(p);
+        if (isnan(V(s, HEAP_BYTES)))
+            skipped++;
+        else
+            read++;
+    }
+    assert_true(read >= 16);      /* it takes a timed read to notice */
+    assert_true(skipped >= 100);
+    for (size_t i = 1; i < BLOCKS; i += 2)
+        free(b[i]);
+    free(b);
+    malloc_trim(0);
+    int back = 0;
+    for (int i = 0; i < 200000 && back < 64; i++) {
+        struct rasleak_sample s = sample(p);
+        back = isnan(V(s, HEAP_BYTES)) ? 0 : back + 1;
+    }
+    assert_int_equal(back, 64);   /* read at every sample again */
     rasleak_proc_close(p);
 }
 
@@ -631,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_matches_status),
         cmocka_unit_test(test_handles),
         cmocka_unit_test(test_memory),
+        cmocka_unit_test(test_fragmented_heap_read_less_often),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_fallback_paths),
         cmocka_unit_test(test_sampling_is_quiet),

@@ -28,6 +28,9 @@ struct rasleak_proc {
     long pid;
     int self;
     int heap;        /* heap_bytes() is meaningful: own process, known allocator */
+    unsigned heap_every;  /* read the heap every this many samples (see heap_sample()) */
+    unsigned heap_wait;   /* samples left before the next read */
+    unsigned heap_reads;  /* reads so far, to time one in HEAP_TIME_EVERY */
     int fd_dir;      /* /proc/<pid>/fd */
     int task_dir;    /* /proc/<pid>/task */
     int statm;       /* /proc/<pid>/statm */
