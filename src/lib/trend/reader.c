@@ -316,7 +316,7 @@ static int same_cols(const struct rasleak_trend_reader *r, json_t *targets)
     return 1;
 }
 
-/* realloc *p to hold `want` items of `size` bytes, if it holds fewer. */
+/* realloc *p to hold `want` items of `size` bytes. */
 static int grow(void **p, size_t want, size_t size)
 {
     void *np = realloc(*p, (want ? want : 1) * size);
