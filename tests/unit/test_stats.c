@@ -525,6 +525,22 @@ static void test_sen_against_direct(void **state)
     }
 }
 
+/* A series of `kind` (malloc'd into *x, *y), its Mann-Kendall test and
+ * a Sen context on it. */
+static struct rasleak_sen_ctx *ctx_on_series(int kind, size_t n, double **x, double **y,
+                                             struct rasleak_mk *mk)
+{
+    *x = malloc(n * sizeof **x);
+    *y = malloc(n * sizeof **y);
+    assert_non_null(*x);
+    assert_non_null(*y);
+    make_series(kind, n, *x, *y);
+    assert_int_equal(rasleak_mk(*y, n, mk), 0);
+    struct rasleak_sen_ctx *c;
+    assert_int_equal(rasleak_sen_ctx_new(*x, *y, n, &c), 0);
+    return c;
+}
+
 /*
  * The shared context gives the numbers of the separate calls, bit for bit:
  * the slope, then intervals at several variances (each starting from the
@@ -539,14 +555,9 @@ static void test_sen_ctx_equals_separate(void **state)
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
         for (int kind = 0; kind < 6; kind++) {
             size_t n = sizes[si];
-            double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-            assert_non_null(x);
-            assert_non_null(y);
-            make_series(kind, n, x, y);
+            double *x, *y;
             struct rasleak_mk mk;
-            assert_int_equal(rasleak_mk(y, n, &mk), 0);
-            struct rasleak_sen_ctx *c;
-            assert_int_equal(rasleak_sen_ctx_new(x, y, n, &c), 0);
+            struct rasleak_sen_ctx *c = ctx_on_series(kind, n, &x, &y, &mk);
             double slope, want;
             assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
             assert_int_equal(rasleak_sen_slope(x, y, n, &want), 0);
@@ -604,14 +615,9 @@ static void test_sen_ctx_kept_band(void **state)
     rng_state = 99;
     const size_t n = 2001;
     for (int kind = 0; kind < 6; kind++) {
-        double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-        assert_non_null(x);
-        assert_non_null(y);
-        make_series(kind, n, x, y);
+        double *x, *y;
         struct rasleak_mk mk;
-        assert_int_equal(rasleak_mk(y, n, &mk), 0);
-        struct rasleak_sen_ctx *c;
-        assert_int_equal(rasleak_sen_ctx_new(x, y, n, &c), 0);
+        struct rasleak_sen_ctx *c = ctx_on_series(kind, n, &x, &y, &mk);
         double slope;
         assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
         static const double widen[] = {0.25, 100.0, 0.25};
