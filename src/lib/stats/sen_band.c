@@ -1,0 +1,444 @@
+/*
+ * sen_band.c - the fast method of sen.c: exact selection of the k-th
+ * smallest slope without listing all N = n(n-1)/2 of them.
+ *
+ * The fast method is randomized interval shrinking (Matousek 1991;
+ * Dillencourt, Mount & Netanyahu 1992).  For a threshold t, a pair i<j has
+ * slope < t exactly when key_t(j) < key_t(i) with key_t(i) = y[i] - t x[i]
+ * (x increases), so a stable merge sort of the keys in index order counts
+ * the slopes below t as inversions in O(n log n).  Sorting that order again
+ * by the keys of a larger threshold u counts, and lists, exactly the pairs
+ * with t <= slope < u: the inversions of the second sort.  Each round takes
+ * a random sample of the slopes in the current band [lo, hi), picks from it
+ * a narrower band that contains the wanted rank with high probability,
+ * counts it, and samples it again (Bernoulli sampling of the inversions as
+ * the merge finds them).  Once the band holds a few n pairs it is listed in
+ * full and the rank is selected among its slopes.  Expected cost: a handful
+ * of O(n log n) passes; memory: a few arrays of n.  The interval's ranks
+ * start from the first band the median's search sampled when they lie in
+ * it (struct fast, nbase).  For large n each pass runs on two threads, one
+ * half of the points each, merged at the end (sort_pass_two(),
+ * sen_pass.c).
+ */
+#include "rasleak/error.h"
+#include "stats/sen_fast.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* No fused multiply-adds in this file either, as before the split into
+ * files: the same roundings with every compiler (see sen_pass.c). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#define BAND_Z 2.5       /* half-width of a band, in binomial standard deviations */
+#define MAX_ROUNDS 200   /* a bound on the loop, never reached in practice */
+
+/* ------------------------------------------------------------- thresholds */
+
+/* Thresholds (struct thr, sen_fast.h) made from a slope, and compared. */
+
+static struct thr thr_at(double c, int side)
+{
+    struct thr t = {c, side, 0, 0.0};
+    double gap = nextafter(c, side * INFINITY) - c;
+    /* Half a gap underflows to 0 near 0 (c = 0 is common: flat series);
+     * then the whole gap, which still separates c from its neighbour. */
+    t.t_lo = gap / 2.0 != 0.0 ? gap / 2.0 : gap;
+    return t;
+}
+
+static int thr_cmp(const struct thr *a, const struct thr *b)
+{
+    if (a->inf || b->inf)
+        return (a->inf > b->inf) - (a->inf < b->inf);
+    if (a->c != b->c)
+        return a->c < b->c ? -1 : 1;
+    return (a->side > b->side) - (a->side < b->side);
+}
+
+/* Would a pair with rounded slope v lie in [lo, hi)? */
+static int in_band(double v, const struct thr *lo, const struct thr *hi)
+{
+    int above = lo->inf < 0 || (lo->side < 0 ? v >= lo->c : v > lo->c);
+    int below = hi->inf > 0 || (hi->side < 0 ? v < hi->c : v <= hi->c);
+    return above && below;
+}
+
+/* ------------------------------------------------------------ fast method */
+
+/* The band of slopes, [lo, hi), the wanted ranks are known to lie in. */
+struct band {
+    struct thr lo, hi;
+    uint64_t below, size; /* pairs below the band, pairs in it */
+    int plo;              /* which f->ord[] is the order at lo */
+};
+
+/*
+ * The arrays one search works in, about 72 bytes a point: allocated for
+ * each call on a context and freed after it, so that a caller's own work
+ * between the slope and the interval (the serial-correlation correction)
+ * does not add to them.  What the calls share (the samples, the kept
+ * orders) is kept.
+ */
+void rasleak__sen_work_free(struct fast *f)
+{
+    for (int i = 0; i < 3; i++) {
+        free(f->ord[i]);
+        f->ord[i] = NULL;
+    }
+    free(f->key);
+    free(f->tkey);
+    free(f->klo);
+    free(f->tid);
+    free(f->buf);
+    f->key = f->tkey = f->klo = f->buf = NULL;
+    f->tid = NULL;
+}
+
+int rasleak__sen_work_alloc(struct fast *f)
+{
+    size_t n = f->n;
+    for (int i = 0; i < 3; i++)
+        f->ord[i] = malloc(n * sizeof *f->ord[i]);
+    f->key = malloc(n * sizeof *f->key);
+    f->tkey = malloc(n * sizeof *f->tkey);
+    f->klo = malloc(n * sizeof *f->klo);
+    f->tid = malloc(n * sizeof *f->tid);
+    f->buf = malloc(f->cap * sizeof *f->buf);
+    if (!f->ord[0] || !f->ord[1] || !f->ord[2] || !f->key || !f->tkey || !f->klo || !f->tid || !f->buf) {
+        rasleak__sen_work_free(f);
+        return RASLEAK_ENOMEM;
+    }
+    return 0;
+}
+
+void rasleak__sen_fast_free(struct fast *f)
+{
+    rasleak__sen_work_free(f);
+    free(f->s0);
+    free(f->base[0]);
+    free(f->base[1]);
+    free(f->bsmp);
+}
+
+int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, size_t n)
+{
+    memset(f, 0, sizeof *f);
+    f->x = x;
+    f->y = y;
+    f->n = n;
+    f->npairs = (uint64_t)n * (n - 1) / 2;
+    f->rng = 0x243f6a8885a308d3u;  /* fixed: same data, same passes, same time */
+    /*
+     * Memory versus rounds: a sample of m slopes narrows a band to about
+     * BAND_Z / sqrt(m) of it, so the uniform round-0 sample (m = n) and one
+     * sampled pass (m = n) leave about BAND_Z^2 n / 2 = 3.1n pairs, which
+     * a band of cap = 4n lists outright: two rounds of two passes per
+     * rank (one round for a rank inside the kept band), in about 96 bytes
+     * per point, 72 of them only while a search runs
+     * (rasleak__sen_work_alloc), 24 kept (the round-0 sample, the kept
+     * band's sample and its orders).
+     */
+    f->cap = 4 * n > 4096 ? 4 * n : 4096;
+    f->m = n > 2048 ? n : 2048;
+    f->s0n = (size_t)(f->npairs < f->m ? f->npairs : f->m);
+    f->s0 = malloc(f->s0n * sizeof *f->s0);
+    f->base[0] = malloc(n * sizeof *f->base[0]);
+    if (!f->s0 || !f->base[0]) {
+        rasleak__sen_fast_free(f);
+        return RASLEAK_ENOMEM;
+    }
+    /* Round 0: pairs drawn uniformly, with replacement, from all N. */
+    for (size_t s = 0; s < f->s0n; s++) {
+        uint32_t i = (uint32_t)(rng_next(&f->rng) % n);
+        uint32_t j = (uint32_t)(rng_next(&f->rng) % (n - 1));
+        j += j >= i;
+        f->s0[s] = pack_pair(i, j);
+    }
+    rasleak__sen_pairs_to_slopes(x, y, f->s0, f->s0n);
+    return 0;
+}
+
+/* Keep the sample values that lie in [lo, hi); returns their count. */
+static size_t filter_sample(double *s, size_t sn, const struct thr *lo, const struct thr *hi)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < sn; i++)
+        if (in_band(s[i], lo, hi))
+            s[o++] = s[i];
+    return o;
+}
+
+/* ord[i] := the index order, the order at -inf. */
+static void index_order(struct fast *f, int i)
+{
+    for (size_t j = 0; j < f->n; j++)
+        f->ord[i][j] = (uint32_t)j;
+}
+
+/* The ranks were found in band b: keep its order as the base, if none yet. */
+static void keep_base(struct fast *f, const struct band *b)
+{
+    if (f->nbase || b->lo.inf)
+        return;
+    uint32_t *t = f->base[0];
+    f->base[0] = f->ord[b->plo];
+    f->ord[b->plo] = t;
+    f->base_thr[0] = b->lo;
+    f->base_below[0] = b->below;
+    f->nbase = 1;
+}
+
+/* Keep ord[i], sorted at th with `below` slopes below it, as base j. */
+static int keep_order(struct fast *f, int j, int i, const struct thr *th, uint64_t below)
+{
+    if (!f->base[j] && !(f->base[j] = malloc(f->n * sizeof *f->base[j])))
+        return RASLEAK_ENOMEM;
+    memcpy(f->base[j], f->ord[i], f->n * sizeof *f->base[j]);
+    f->base_thr[j] = *th;
+    f->base_below[j] = below;
+    return 0;
+}
+
+/*
+ * The first search has just sampled band b (the order at its lower bound
+ * in ord[b->plo], at its upper bound in ord[phi], sn sampled slopes in
+ * f->buf): keep all three for the next searches.  Copied, not swapped in:
+ * this search goes on from them.
+ */
+static int keep_band(struct fast *f, const struct band *b, int phi, size_t sn)
+{
+    if (keep_order(f, 0, b->plo, &b->lo, b->below) < 0 ||
+        keep_order(f, 1, phi, &b->hi, b->below + b->size) < 0 ||
+        !(f->bsmp = malloc((sn ? sn : 1) * sizeof *f->bsmp)))
+        return RASLEAK_ENOMEM;
+    memcpy(f->bsmp, f->buf, sn * sizeof *f->bsmp);
+    f->bsn = sn;
+    f->nbase = 2;
+    return 0;
+}
+
+/* The ranks k[0..m) do not share a band any more: one band each. */
+static int split(struct fast *f, const uint64_t *k, double *out, size_t m)
+{
+    for (size_t r = 0; r < m; r++) {
+        int rc = rasleak__sen_fast_ranks(f, &k[r], &out[r], 1);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Select the ranks (made relative to the band) in the listed band. */
+static void select_listed(struct fast *f, size_t len, uint64_t below, const uint64_t *k,
+                          double *out, size_t m)
+{
+    uint64_t rk[4];
+    for (size_t r = 0; r < m; r++)
+        rk[r] = k[r] - below;
+    rasleak__sen_select_ranks(f->buf, len, rk, out, m, &f->rng);
+}
+
+/*
+ * Ranks k[0..m) (ascending, m <= 4, close together) of all slopes into
+ * out[].  Invariant: the ranks lie in [b.below, b.below + b.size), and the
+ * first sn values of f->buf are a sample of the band (sn = 0: none yet).
+ */
+int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m)
+{
+    struct band b = {{0.0, 0, -1, 0.0}, {0.0, 0, 1, 0.0}, 0, f->npairs, 0};
+    uint64_t ka = k[0], kb = k[m - 1];
+    size_t sn;
+    /* at_base: ord[b.plo] is base order j, not the order at b.lo = -inf;
+     * only a count below a new lower bound may start from it. */
+    int at_base = 0, j = 0;
+    if (f->nbase == 2 && ka >= f->base_below[0] && kb < f->base_below[1]) {
+        /* Inside the kept band: go on as its search did after sampling it. */
+        b.lo = f->base_thr[0];
+        b.hi = f->base_thr[1];
+        b.below = f->base_below[0];
+        b.size = f->base_below[1] - b.below;
+        memcpy(f->ord[0], f->base[0], f->n * sizeof *f->ord[0]);
+        memcpy(f->buf, f->bsmp, f->bsn * sizeof *f->buf);
+        sn = f->bsn;
+    } else {
+        if (f->nbase) {
+            at_base = 1;
+            j = f->nbase == 2 && ka >= f->base_below[1];
+            memcpy(f->ord[0], f->base[j], f->n * sizeof *f->ord[0]);
+        } else {
+            index_order(f, 0);
+        }
+        memcpy(f->buf, f->s0, f->s0n * sizeof *f->buf);
+        sn = f->s0n;
+    }
+    struct pass ps;
+    struct sampler sm;
+
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+        int pa = (b.plo + 1) % 3, pb = (b.plo + 2) % 3;
+
+        if (!b.lo.inf && !b.hi.inf && b.lo.c == b.hi.c) {
+            /* [(c,-1), (c,+1)): every slope in the band rounds to c. */
+            for (size_t r = 0; r < m; r++)
+                out[r] = b.lo.c;
+            keep_base(f, &b);
+            return 0;
+        }
+        if (at_base && (b.size <= f->cap || sn < 64)) {
+            index_order(f, b.plo);
+            at_base = 0;
+        }
+        if (b.size <= f->cap) {
+            /*
+             * Small enough: list the whole band and select in it.  A half of
+             * a two-thread pass has half the buffer, and could thin where
+             * the whole pass would not: one thread, unless the band fits
+             * half the buffer.
+             */
+            int two = f->two;
+            f->two = two && b.size <= f->cap / 2;
+            rasleak__sen_sampler_init(&sm, f->buf, f->cap, 1.0, &f->rng);
+            uint64_t got = rasleak__sen_run_pass(f, b.plo, pb, &b.hi, &sm, &ps);
+            f->two = two;
+            if (got != b.size || sm.len != b.size)
+                return RASLEAK_EINVAL;  /* counts disagree: see check_xy() */
+            select_listed(f, sm.len, b.below, k, out, m);
+            keep_base(f, &b);
+            return 0;
+        }
+        if (sn < 64) {
+            /* No usable sample of this band: draw one. */
+            rasleak__sen_sampler_init(&sm, f->buf, f->cap, (double)f->m / (double)b.size,
+                                      &f->rng);
+            if (rasleak__sen_run_pass(f, b.plo, pb, &b.hi, &sm, &ps) != b.size)
+                return RASLEAK_EINVAL;
+            sn = sm.len >= 64 ? sm.len : 0;  /* unlucky: draw again */
+            continue;
+        }
+
+        /* Sample positions of the ranks, widened by BAND_Z deviations. */
+        double qa = ((double)(ka - b.below) + 0.5) / (double)b.size;
+        double qb = ((double)(kb - b.below) + 0.5) / (double)b.size;
+        double fa = qa * (double)sn - BAND_Z * sqrt((double)sn * qa * (1.0 - qa)) - 2.0;
+        double fb = qb * (double)sn + BAND_Z * sqrt((double)sn * qb * (1.0 - qb)) + 2.0;
+        double span = (fb < (double)sn ? fb : (double)sn) - (fa > 0.0 ? fa : 0.0);
+        struct thr nlo = b.lo, nhi = b.hi;
+        if (fa >= 0.0) {
+            struct thr t = thr_at(rasleak__sen_select_k(f->buf, sn, (size_t)fa, &f->rng), -1);
+            if (thr_cmp(&t, &b.lo) > 0 && thr_cmp(&t, &b.hi) < 0)
+                nlo = t;
+        }
+        if (fb < (double)sn) {
+            /* After the first selection everything from fa on is >= it. */
+            size_t from = fa >= 0.0 ? (size_t)fa : 0;
+            struct thr t = thr_at(rasleak__sen_select_k(f->buf + from, sn - from,
+                                                        (size_t)ceil(fb) - from, &f->rng),
+                                  1);
+            if (thr_cmp(&t, &b.hi) < 0 && thr_cmp(&t, &nlo) > 0)
+                nhi = t;
+        }
+        if (thr_cmp(&nlo, &b.lo) == 0 && thr_cmp(&nhi, &b.hi) == 0) {
+            /*
+             * The sample cannot narrow the band: the ranks sit at its edge,
+             * in a run of slopes that round to one value c.  Try the band
+             * of exactly c, with c the sample's value at the ranks.
+             */
+            double qm = (qa + qb) / 2.0 * (double)sn;
+            double c = rasleak__sen_select_k(f->buf, sn, qm < (double)sn ? (size_t)qm : sn - 1,
+                                             &f->rng);
+            struct thr tl = thr_at(c, -1), th = thr_at(c, 1);
+            if (thr_cmp(&tl, &b.lo) > 0 && thr_cmp(&tl, &b.hi) < 0)
+                nlo = tl;
+            if (thr_cmp(&th, &b.hi) < 0 && thr_cmp(&th, &nlo) > 0)
+                nhi = th;
+            span = 1.0;
+            if (thr_cmp(&nlo, &b.lo) == 0 && thr_cmp(&nhi, &b.hi) == 0) {
+                sn = 0;  /* the sample is no use at all: draw a fresh one */
+                continue;
+            }
+        }
+
+        /* Count below the new lower bound (from the order at the old one). */
+        int plo = b.plo;
+        uint64_t below = b.below;
+        int moved_lo = thr_cmp(&nlo, &b.lo) != 0;
+        if (moved_lo) {
+            uint64_t inv = rasleak__sen_run_pass(f, b.plo, pa, &nlo, NULL, &ps);
+            if (at_base) {
+                /* From the base order the pass counts the pairs between
+                 * the base threshold and nlo, on whichever side nlo is. */
+                below = thr_cmp(&nlo, &f->base_thr[j]) >= 0 ? f->base_below[j] + inv
+                                                            : f->base_below[j] - inv;
+            } else {
+                below += inv;
+            }
+            plo = pa;
+            if (kb < below) {
+                b.hi = nlo;
+                b.size = below - b.below;
+                sn = filter_sample(f->buf, sn, &b.lo, &b.hi);
+                continue;
+            }
+            if (ka < below)
+                return split(f, k, out, m);
+            at_base = 0;
+        } else if (at_base) {
+            index_order(f, b.plo);
+            at_base = 0;
+        }
+
+        /*
+         * Count, and sample, the new band [nlo, nhi).  A band of one rounded
+         * value needs counting only: if the ranks are in it, that is them.
+         */
+        int one_value = !nlo.inf && !nhi.inf && nlo.c == nhi.c;
+        double est = span / (double)sn * (double)b.size;
+        if (est < 1.0)
+            est = 1.0;
+        double p = est <= (double)f->cap ? 1.0 : (double)f->m / est;
+        int pout = moved_lo ? pb : pa;
+        rasleak__sen_sampler_init(&sm, f->buf, f->cap, p, &f->rng);
+        uint64_t size = rasleak__sen_run_pass(f, plo, pout, &nhi, one_value ? NULL : &sm, &ps);
+        uint64_t end = b.below + b.size;
+
+        if (ka >= below + size) {
+            /* Missed above: the band starts at nhi now; no sample of it yet. */
+            b.lo = nhi;
+            b.below = below + size;
+            b.size = end - b.below;
+            b.plo = pout;
+            sn = 0;
+            continue;
+        }
+        if (kb >= below + size)
+            return split(f, k, out, m);
+
+        b.lo = nlo;
+        b.hi = nhi;
+        b.below = below;
+        b.size = size;
+        b.plo = plo;
+        if (one_value) {
+            sn = 0;  /* caught by the check at the top */
+            continue;
+        }
+        if (sm.p >= 1.0 && !sm.thinned) {
+            /* The pass listed the whole band: select in it. */
+            select_listed(f, sm.len, below, k, out, m);
+            keep_base(f, &b);
+            return 0;
+        }
+        sn = sm.len;
+        if (f->nbase == 0 && !b.lo.inf && !b.hi.inf) {
+            int rc = keep_band(f, &b, pout, sn);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return RASLEAK_EINVAL;
+}

@@ -1,0 +1,146 @@
+/*
+ * sen_fast.h - internal: what sen.c, sen_band.c (the fast method's search)
+ * and sen_pass.c (its passes) share.
+ */
+#ifndef RASLEAK_SEN_FAST_H
+#define RASLEAK_SEN_FAST_H
+
+#include "stats/sen_internal.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* splitmix64: small, fast, and good enough to pick samples and pivots. */
+static inline uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in (0, 1]. */
+static inline double rng_unit(uint64_t *s)
+{
+    return ((double)(rng_next(s) >> 11) + 1.0) * 0x1p-53;
+}
+
+/*
+ * A pair kept by a pass is stored as its two indices in the slot of its
+ * slope, and turned into the slope after the pass
+ * (rasleak__sen_pairs_to_slopes): the points of a pair are anywhere in
+ * memory, and computing the slopes in one loop, loading a few pairs ahead,
+ * overlaps the cache misses that one at a time inside the merge would wait
+ * for in turn.
+ */
+static inline double pack_pair(uint32_t a, uint32_t b)
+{
+    uint64_t u = (uint64_t)a << 32 | b;
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/*
+ * A threshold between doubles.  side = -1 is the midpoint between c and the
+ * double below it, side = +1 the midpoint between c and the double above:
+ * a pair with exact differences has rounded slope < c exactly when its
+ * exact slope is below (c, -1), and <= c exactly when below (c, +1),
+ * because a quotient of exact differences is never itself such a midpoint
+ * (it would need a 54-bit odd part).  The midpoint c + t_lo is a
+ * double-double.  inf = -1 / +1 stands for -inf / +inf, whose orders are
+ * the index order and its reverse.
+ */
+struct thr {
+    double c;
+    int side;
+    int inf;
+    double t_lo;
+};
+
+/*
+ * Bernoulli sampling of the inversions a pass finds.  Every inversion is
+ * kept with probability p, by skipping geometric gaps, so the cost is
+ * proportional to the samples, not to the inversions.  When the buffer
+ * fills, it is thinned to half at random and p halves: the result is still
+ * a Bernoulli(p) sample.  p = 1 and never thinned means a complete list.
+ */
+struct sampler {
+    double *buf;     /* pairs as pack_pair(), slopes after the pass */
+    size_t len, cap;
+    double p, lg;    /* lg = log(1 - p) */
+    uint64_t skip;   /* inversions still to skip before the next sample */
+    int thinned;
+    uint64_t *rng;
+};
+
+/* Everything a pass needs: the data, the threshold, the scratch. */
+struct pass {
+    const double *x, *y;
+    const struct thr *th;
+    double *key, *tkey;
+    uint32_t *tid;
+    double *klo;         /* low part of each point's key, by point */
+    struct sampler *sm;  /* NULL: count only */
+    int has_lo;          /* some key has a nonzero low part */
+};
+
+struct fast {
+    const double *x, *y;
+    size_t n;
+    uint64_t npairs;
+    uint32_t *ord[3];     /* point orders: at lo, and two to work in */
+    double *key, *tkey;
+    uint32_t *tid;
+    double *klo;          /* struct pass */
+    double *s0;           /* uniform sample of all slopes, shared by the groups */
+    size_t s0n;
+    double *buf;          /* sample of the current band, or the whole band */
+    size_t cap;
+    size_t m;             /* sample size aimed at in a band */
+    uint64_t rng;
+    int two;               /* passes on two threads (sort_pass_two) */
+    struct rasleak__sen_counts counts;  /* for the tests */
+    /*
+     * Kept from the first search (the median's) for the next ones (the
+     * interval's, near it).  nbase = 2: the first band that search sampled,
+     * [base_thr[0], base_thr[1]) with base_below[j] slopes below each bound,
+     * the point orders sorted at both bounds, and the Bernoulli sample of
+     * the band its pass drew (bsmp, bsn values).  The band is about
+     * 2 BAND_Z / sqrt(m) of all pairs wide, and holds the interval's ranks
+     * when the variance is at most about 7 times the plain one; a rank
+     * inside starts from there, with the count at a new lower bound and the
+     * listing pass of a second round, skipping the two passes that found
+     * the band.  A rank outside starts its first count from the order at
+     * the nearer bound.  nbase = 1: the first search listed its first band
+     * outright; only the order at that band's lower bound is kept.
+     */
+    uint32_t *base[2];
+    struct thr base_thr[2];
+    uint64_t base_below[2];
+    int nbase;
+    double *bsmp;
+    size_t bsn;
+};
+
+/* sen.c: selection in an array of slopes. */
+double rasleak__sen_select_k(double *a, size_t n, size_t k, uint64_t *rng);
+void rasleak__sen_select_ranks(double *s, size_t len, const uint64_t *k, double *out,
+                               size_t m, uint64_t *rng);
+
+/* sen_band.c: the fast method. */
+int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, size_t n);
+void rasleak__sen_fast_free(struct fast *f);
+int rasleak__sen_work_alloc(struct fast *f);
+void rasleak__sen_work_free(struct fast *f);
+int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m);
+
+/* sen_pass.c: the passes. */
+void rasleak__sen_pairs_to_slopes(const double *x, const double *y, double *buf, size_t len);
+void rasleak__sen_sampler_init(struct sampler *sm, double *buf, size_t cap, double p,
+                               uint64_t *rng);
+uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct thr *th,
+                               struct sampler *sm, struct pass *ps);
+
+#endif

@@ -1,0 +1,537 @@
+/*
+ * sen_pass.c - the passes of the fast method of Sen's slope (sen_band.c):
+ * at a threshold t, a stable merge sort of the keys y - t x that counts,
+ * and samples or lists, the pairs whose order it changes.  Also the two-
+ * thread pass and the turning of the pairs a pass kept into slopes.
+ *
+ * Floating point.  The counting compares keys computed in double-double
+ * (error about 1e-32 relative), so it orders pairs by their exact slope
+ * (y[j]-y[i])/(x[j]-x[i]); the value returned for a pair is the rounded
+ * quotient fl(fl(y[j]-y[i]) / fl(x[j]-x[i])), as scipy computes it.  When
+ * the differences are exact (integer or Sterbenz-close data) the rounded
+ * quotient is a monotone function of the exact slope and the result is
+ * bit-identical to sorting the rounded slopes; otherwise the two can differ
+ * only between slopes within a few ulp of each other.  A threshold that
+ * many pairs meet exactly (a step or constant series, where most slopes are
+ * 0) is handled by counting the equal keys, never by listing the pairs.
+ * docs/analysis.md has the details.
+ */
+#include "stats/sen_fast.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+/* y - t*x must not be fused into one fma: the key arithmetic below is exact
+ * only with the roundings it spells out.  GCC does not contract in ISO C mode. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#define RUN 16           /* insertion-sorted block size of the merge sort */
+
+/* ---------------------------------------------------------------- helpers */
+
+/* One slope as every method here and scipy computes it. */
+static inline double slope_of(const double *x, const double *y, uint32_t a, uint32_t b)
+{
+    uint32_t i = a < b ? a : b, j = a < b ? b : a;
+    return (y[j] - y[i]) / (x[j] - x[i]);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+#define AHEAD 16
+#define KEY_AHEAD 32  /* points ahead whose x, y a key pass loads early */
+
+void rasleak__sen_pairs_to_slopes(const double *x, const double *y, double *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint64_t u;
+        if (i + AHEAD < len) {
+            memcpy(&u, &buf[i + AHEAD], sizeof u);
+            PREFETCH(&x[u >> 32]);
+            PREFETCH(&y[u >> 32]);
+            PREFETCH(&x[(uint32_t)u]);
+            PREFETCH(&y[(uint32_t)u]);
+        }
+        memcpy(&u, &buf[i], sizeof u);
+        buf[i] = slope_of(x, y, (uint32_t)(u >> 32), (uint32_t)u);
+    }
+}
+
+/* ----------------------------------------------------------- key passes */
+
+/* Exact products and sums (Dekker, Knuth) for the double-double keys. */
+static inline void two_prod(double a, double b, double *p, double *e)
+{
+#ifdef FP_FAST_FMA
+    *p = a * b;
+    *e = fma(a, b, -*p);
+#else
+    const double split = 134217729.0;  /* 2^27 + 1 */
+    double pp = a * b;
+    double t = split * a;
+    double ah = t - (t - a), al = a - ah;
+    t = split * b;
+    double bh = t - (t - b), bl = b - bh;
+    *e = ((ah * bh - pp) + ah * bl + al * bh) + al * bl;
+    *p = pp;
+#endif
+}
+
+static inline void two_sum(double a, double b, double *s, double *e)
+{
+    double ss = a + b;
+    double bb = ss - a;
+    *e = (a - (ss - bb)) + (b - bb);
+    *s = ss;
+}
+
+/*
+ * key = y - t x as hi + lo, |lo| <= ulp(hi)/2, hi the rounded key: then
+ * comparing (hi, lo) lexicographically compares the represented values
+ * exactly.  hi is stored in key order, moved by the sort; lo by point
+ * (struct pass, klo), read only on ties of hi: in tied data (integer
+ * values, steps) they are frequent, and computing lo again for both points
+ * of each cost four scattered loads and the arithmetic.
+ */
+static inline double key_hi(const struct thr *th, const double *x, const double *y,
+                            uint32_t i, double *lo)
+{
+    if (th->inf) {
+        *lo = 0.0;
+        return th->inf < 0 ? (double)i : -(double)i;
+    }
+    /* y - (c + t_lo) x: c x exactly, t_lo x (already ~u^2 of it) rounded */
+    double p, e, s1, t1, hi;
+    two_prod(th->c, x[i], &p, &e);
+    double q = th->t_lo * x[i];
+    two_sum(y[i], -p, &s1, &t1);
+    two_sum(s1, (t1 - e) - q, &hi, lo);
+    return hi;
+}
+
+static uint64_t geom_gap(struct sampler *sm)
+{
+    if (sm->p >= 1.0)
+        return 0;
+    double g = floor(log(rng_unit(sm->rng)) / sm->lg);
+    return g < 0x1p62 ? (uint64_t)g : (uint64_t)1 << 62;
+}
+
+void rasleak__sen_sampler_init(struct sampler *sm, double *buf, size_t cap, double p,
+                               uint64_t *rng)
+{
+    sm->buf = buf;
+    sm->len = 0;
+    sm->cap = cap;
+    sm->p = p >= 1.0 ? 1.0 : p;
+    sm->lg = sm->p < 1.0 ? log1p(-sm->p) : 0.0;
+    sm->thinned = 0;
+    sm->rng = rng;
+    sm->skip = geom_gap(sm);
+}
+
+/* Keep each sample with probability 1/2: a Bernoulli sample at p / 2. */
+static void sampler_halve(struct sampler *sm)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < sm->len; i++)
+        if (rng_next(sm->rng) >> 63)
+            sm->buf[o++] = sm->buf[i];
+    sm->len = o;
+    sm->p *= 0.5;
+    sm->lg = log1p(-sm->p);
+    sm->thinned = 1;
+}
+
+static void sampler_put(struct sampler *sm, uint32_t a, uint32_t b)
+{
+    if (sm->len == sm->cap) {
+        sampler_halve(sm);
+        if (rng_next(sm->rng) >> 63)
+            return;  /* this one was drawn at the old rate */
+    }
+    sm->buf[sm->len++] = pack_pair(a, b);
+}
+
+/* Right element w jumped over the r left elements left[0..r): r inversions. */
+static void sampler_batch_slow(struct sampler *sm, const uint32_t *left, size_t r,
+                               uint32_t w)
+{
+    uint64_t t = sm->skip;
+    while (t < r) {
+        sampler_put(sm, left[t], w);
+        t += 1 + geom_gap(sm);
+    }
+    sm->skip = t - r;
+}
+
+static inline void sampler_batch(struct sampler *sm, const uint32_t *left, size_t r,
+                                 uint32_t w)
+{
+    if (sm->skip >= r)
+        sm->skip -= r;  /* the common case when sampling sparsely */
+    else
+        sampler_batch_slow(sm, left, r, w);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/*
+ * Equal high parts: the low parts decide.  Out of line: inlined, its key
+ * arithmetic took the registers of the merge and sort loops around it,
+ * which then kept their state on the stack on every element.
+ */
+static NOINLINE int lo_less(const struct pass *ps, uint32_t w, uint32_t u)
+{
+    return ps->klo[w] < ps->klo[u];
+}
+
+/* Strictly less, on (hi, lo) with lo recomputed only for equal hi. */
+static inline int key_less(const struct pass *ps, double kw, uint32_t w, double ku,
+                           uint32_t u)
+{
+    if (kw != ku)
+        return kw < ku;
+    if (!ps->has_lo)
+        return 0;
+    return lo_less(ps, w, u);
+}
+
+/*
+ * a if c (0 or 1) else b, by masks: compilers turn `c ? a : b` into a
+ * branch, which in a merge of random keys mispredicts half the time and
+ * costs several times the merge itself.
+ */
+static inline double pick_d(size_t c, double a, double b)
+{
+    uint64_t ua, ub, m = (uint64_t)0 - (uint64_t)c;
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    ua = (ua & m) | (ub & ~m);
+    memcpy(&a, &ua, sizeof a);
+    return a;
+}
+
+static inline uint32_t pick_u(size_t c, uint32_t a, uint32_t b)
+{
+    uint32_t m = (uint32_t)0 - (uint32_t)c;
+    return (a & m) | (b & ~m);
+}
+
+/* src[a] < src[b] in key order. */
+static inline int less_at(const struct pass *ps, const double *src, const uint32_t *sid,
+                          size_t a, size_t b)
+{
+    return key_less(ps, src[a], sid[a], src[b], sid[b]);
+}
+
+/*
+ * Where a merge of the sorted blocks [lo, mid) and [mid, hi) has work to
+ * do.  The passes after the first start from the order sorted at a nearby
+ * threshold, where an element moves only about as far as it has
+ * inversions; on the wider levels most of each block is already in place.
+ * *p: the left elements before it are <= the first right one, so they stay
+ * first; *q: the right elements from it on are >= the last left one, so
+ * they stay last.  Both found by galloping from their end of the block:
+ * O(log distance), a probe or two on the narrow levels.
+ */
+static void merge_window(const struct pass *ps, const double *src, const uint32_t *sid,
+                         size_t lo, size_t mid, size_t hi, size_t *p, size_t *q)
+{
+    /* First l in [lo, mid) with src[mid] < src[l]. */
+    size_t a = lo, step = 1;
+    while (a + step - 1 < mid && !less_at(ps, src, sid, mid, a + step - 1)) {
+        a += step;
+        step *= 2;
+    }
+    size_t b = a + step - 1 < mid ? a + step - 1 : mid;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (less_at(ps, src, sid, mid, m))
+            b = m;
+        else
+            a = m + 1;
+    }
+    *p = a;
+    /* First r in [mid, hi) with !(src[r] < src[mid - 1]). */
+    b = hi;
+    step = 1;
+    while (b >= mid + step && !less_at(ps, src, sid, b - step, mid - 1)) {
+        b -= step;
+        step *= 2;
+    }
+    a = b >= mid + step ? b - step + 1 : mid;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (less_at(ps, src, sid, m, mid - 1))
+            a = m + 1;
+        else
+            b = m;
+    }
+    *q = a;
+}
+
+/*
+ * Merge the sorted blocks k[lo, mid) and k[mid, hi) in place, counting
+ * (and sampling) the inversions: each right element taken before left
+ * ones jumps over all that are left.  Only the window [p, q) where the
+ * blocks overlap is touched: its left part is moved to the scratch tk/tid
+ * and merged back with the right part, so a pass over nearly sorted keys
+ * costs about what its inversions cost, not n per level.
+ */
+static uint64_t merge_blocks(struct pass *ps, double *k, uint32_t *id, double *tk,
+                             uint32_t *tid, size_t lo, size_t mid, size_t hi)
+{
+    size_t p, q;
+    merge_window(ps, k, id, lo, mid, hi, &p, &q);
+    if (p >= mid || q <= mid)
+        return 0;  /* already in order */
+    size_t nl = mid - p;
+    memcpy(tk, k + p, nl * sizeof *tk);
+    memcpy(tid, id + p, nl * sizeof *tid);
+    size_t l = 0, r = mid, o = p;
+    uint64_t inv = 0;
+    if (!ps->sm && !ps->has_lo) {
+        /*
+         * Count only, keys exact in one double: the common pass.  No test
+         * for equal keys and no sampler in the loop, so the compiler keeps
+         * it branch-free.
+         */
+        while (l < nl && r < q) {
+            double kr = k[r], kl = tk[l];
+            size_t right = kr < kl;
+            inv += (nl - l) & (0 - right);
+            k[o] = pick_d(right, kr, kl);
+            id[o] = pick_u(right, id[r], tid[l]);
+            o++;
+            r += right;
+            l += right ^ 1;
+        }
+    } else if (!ps->sm) {
+        /*
+         * Count only, keys in two doubles: the pass that counts below a
+         * new lower bound.  As above, with equal high parts (rare except
+         * in tied data) decided out of line.
+         */
+        while (l < nl && r < q) {
+            double kr = k[r], kl = tk[l];
+            uint32_t ir = id[r], il = tid[l];
+            size_t right = kr < kl;
+            if (kr == kl)
+                right = (size_t)lo_less(ps, ir, il);
+            inv += (nl - l) & (0 - right);
+            k[o] = pick_d(right, kr, kl);
+            id[o] = pick_u(right, ir, il);
+            o++;
+            r += right;
+            l += right ^ 1;
+        }
+    } else {
+        /*
+         * The taken side is data-dependent and unpredictable, so the loop
+         * is written without branches on it: a mispredicted branch per
+         * element would cost more than the merge itself.  Equal high
+         * parts, rare except in tied data, take the slow path.
+         */
+        struct sampler *sm = ps->sm;
+        int has_lo = ps->has_lo;
+        while (l < nl && r < q) {
+            double kr = k[r], kl = tk[l];
+            uint32_t ir = id[r], il = tid[l];
+            size_t right = kr < kl;
+            if (kr == kl && has_lo)
+                right = (size_t)lo_less(ps, ir, il);
+            size_t run = (nl - l) & (0 - right);
+            inv += run;
+            if (run)
+                sampler_batch(sm, tid + l, run, ir);
+            k[o] = pick_d(right, kr, kl);
+            id[o] = pick_u(right, ir, il);
+            o++;
+            r += right;
+            l += right ^ 1;
+        }
+    }
+    /* What is left of the right part is in place already. */
+    memcpy(k + o, tk + l, (nl - l) * sizeof *k);
+    memcpy(id + o, tid + l, (nl - l) * sizeof *id);
+    return inv;
+}
+
+/*
+ * Stable sort of the points id[0..n) by key, counting (and sampling) the
+ * inversions relative to the given order.  On return id holds the sorted
+ * order and ps->key the sorted keys.
+ */
+static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
+{
+    double *k = ps->key;
+    const struct thr *th = ps->th;
+    if (th->inf) {
+        /* Keys are (minus) the indices: exact, no low parts. */
+        for (size_t i = 0; i < n; i++)
+            k[i] = th->inf < 0 ? (double)id[i] : -(double)id[i];
+        ps->has_lo = 0;
+    } else {
+        /*
+         * The order of a pass after the first is that of a nearby threshold,
+         * so x[id[i]] and y[id[i]] are scattered over arrays much larger
+         * than the cache: load them well ahead, or every key waits for its
+         * two misses in turn.
+         */
+        const double *x = ps->x, *y = ps->y;
+        double *klo = ps->klo;
+        double lo, any = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            if (i + KEY_AHEAD < n) {
+                uint32_t a = id[i + KEY_AHEAD];
+                PREFETCH(&x[a]);
+                PREFETCH(&y[a]);
+                PREFETCH(&klo[a]);
+            }
+            k[i] = key_hi(th, x, y, id[i], &lo);
+            klo[id[i]] = lo;
+            any += fabs(lo);
+        }
+        ps->has_lo = any != 0.0;
+    }
+
+    uint64_t inv = 0;
+    for (size_t b = 0; b < n; b += RUN) {
+        size_t e = b + RUN < n ? b + RUN : n;
+        for (size_t i = b + 1; i < e; i++) {
+            double kv = k[i];
+            uint32_t w = id[i];
+            size_t j = i;
+            while (j > b && key_less(ps, kv, w, k[j - 1], id[j - 1])) {
+                if (ps->sm)
+                    sampler_batch(ps->sm, &id[j - 1], 1, w);
+                k[j] = k[j - 1];
+                id[j] = id[j - 1];
+                j--;
+            }
+            inv += i - j;
+            k[j] = kv;
+            id[j] = w;
+        }
+    }
+
+    for (size_t w = RUN; w < n; w *= 2)
+        for (size_t lo_ = 0; lo_ + w < n; lo_ += 2 * w)
+            inv += merge_blocks(ps, k, id, ps->tkey, ps->tid, lo_, lo_ + w,
+                                lo_ + 2 * w < n ? lo_ + 2 * w : n);
+    return inv;
+}
+
+/* ------------------------------------------------------------ two threads */
+
+/* One half of a pass on two threads: its own keys, scratch and sampler. */
+struct half {
+    struct pass ps;
+    struct sampler sm;
+    uint32_t *id;
+    size_t n;
+    uint64_t inv;
+};
+
+static void *sort_half(void *arg)
+{
+    struct half *h = arg;
+    h->inv = sort_pass(&h->ps, h->id, h->n);
+    return NULL;
+}
+
+/*
+ * sort_pass() with the work split over two threads: each sorts one half
+ * of the order (keys, runs and all merge levels inside it) in its own part
+ * of the key and scratch arrays, and this thread then merges the two.  The
+ * count is the same: the inversions within each half plus those between
+ * them, which the last merge finds.  Sampling, each half has its own random
+ * stream and half the buffer; if one half filled its part and thinned, the
+ * other is thinned to the same rate, so that the union is still a Bernoulli
+ * sample of all the inversions so far, and the last merge samples on at
+ * that rate into the whole buffer.  The sorted order is the same too: the
+ * sort is stable, and a stable sort has only one result.
+ */
+static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
+{
+    size_t n = f->n, mid = n / 2;
+    uint64_t *rng = &f->rng;
+    struct sampler *sm = ps->sm;
+    uint64_t rng1 = rng_next(rng);
+    struct half h[2];
+    for (int i = 0; i < 2; i++) {
+        size_t o = i ? mid : 0;
+        h[i].ps = *ps;
+        h[i].ps.key = ps->key + o;
+        h[i].ps.tkey = ps->tkey + o;
+        h[i].ps.tid = ps->tid + o;
+        h[i].id = id + o;
+        h[i].n = i ? n - mid : mid;
+        if (sm) {
+            size_t c = sm->cap / 2;
+            rasleak__sen_sampler_init(&h[i].sm, sm->buf + (i ? c : 0), i ? sm->cap - c : c,
+                                      sm->p, i ? &rng1 : rng);
+            h[i].ps.sm = &h[i].sm;
+        }
+    }
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, sort_half, &h[1]) == 0;
+    sort_half(&h[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        sort_half(&h[1]);
+
+    if (sm) {
+        struct sampler *a = &h[0].sm, *b = &h[1].sm;
+        f->counts.evened += a->p != b->p;
+        while (a->p > b->p)
+            sampler_halve(a);
+        while (b->p > a->p)
+            sampler_halve(b);
+        memmove(sm->buf + a->len, b->buf, b->len * sizeof *sm->buf);
+        sm->len = a->len + b->len;
+        sm->p = a->p;
+        sm->lg = a->lg;
+        sm->thinned = a->thinned || b->thinned;
+        sm->skip = geom_gap(sm);
+    }
+    ps->has_lo = h[0].ps.has_lo || h[1].ps.has_lo;
+    return h[0].inv + h[1].inv + merge_blocks(ps, ps->key, id, ps->tkey, ps->tid, 0, mid, n);
+}
+
+/* One counting (and, with sm, sampling) pass: ord[from] -> ord[to] at th. */
+uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct thr *th,
+                               struct sampler *sm, struct pass *ps)
+{
+    ps->x = f->x;
+    ps->y = f->y;
+    ps->th = th;
+    ps->key = f->key;
+    ps->tkey = f->tkey;
+    ps->klo = f->klo;
+    ps->tid = f->tid;
+    ps->sm = sm;
+    f->counts.passes++;
+    if (from != to)
+        memcpy(f->ord[to], f->ord[from], f->n * sizeof *f->ord[to]);
+    uint64_t inv = f->two ? sort_pass_two(f, ps, f->ord[to]) : sort_pass(ps, f->ord[to], f->n);
+    if (sm) {
+        rasleak__sen_pairs_to_slopes(f->x, f->y, sm->buf, sm->len);
+        f->counts.thinned += sm->thinned;
+    }
+    return inv;
+}
+
