@@ -262,14 +262,21 @@ static void test_compact_layout(void **state)
     FILE *fp = fopen(trend, "r");
     assert_non_null(fp);
     char line[4096];
-    long objects = 0, rows = 0;
+    long objects = 0, rows = 0, scheduled = 0;
     while (fgets(line, sizeof line, fp)) {
         objects += strncmp(line, "{\"type\":\"sample\",", 17) == 0;
         rows += line[0] == '[';
+        scheduled += strncmp(line, "{\"type\":\"sample\",\"iter\":1,", 26) == 0 ||
+                     strncmp(line, "{\"type\":\"sample\",\"iter\":1001,", 29) == 0 ||
+                     strncmp(line, "{\"type\":\"sample\",\"iter\":2001,", 29) == 0;
     }
     fclose(fp);
-    assert_int_equal(objects, 3);   /* iterations 1, 1001, 2001 */
-    assert_int_equal(rows, 2497);
+    /* Full at iterations 1, 1001 and 2001; also where a metric came or
+     * went (heap_bytes is left out of a sample when the heap is slow to
+     * read, which a loaded machine can make it once in a while). */
+    assert_int_equal(scheduled, 3);
+    assert_int_equal(objects + rows, 2500);
+    assert_true(rows >= 2400);
     json_t *s = summary_of(trend);
     assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "completed");
     json_decref(s);
