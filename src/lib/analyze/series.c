@@ -116,7 +116,6 @@ static int map_columns(struct rasleak__series_set *set, const struct rasleak_tre
             return -1;
         m[c] = (size_t)(ser - set->items);
     }
-    set->ncolmap = s->n;
     set->colmap_for = s->columns;
     set->have_colmap = 1;
     return 0;

@@ -34,7 +34,6 @@ struct rasleak__series_set {
     /* Which series each column of the reader's samples goes to, for the
      * columns numbered `colmap_for` (struct rasleak_trend_sample). */
     size_t *colmap;
-    size_t ncolmap;
     unsigned long colmap_for;
     int have_colmap;
 };
