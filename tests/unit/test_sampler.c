@@ -377,7 +377,10 @@ static void test_sampling_is_quiet(void **state)
     for (int i = 0; i < 10000; i++) {
         s = sample(p);
         changed_handles += !same(V(s, HANDLES), V(first, HANDLES));
-        changed_heap += !same(V(s, HEAP_BYTES), V(first, HEAP_BYTES));
+        /* A read the sampler skipped (a read timed slow twice, as a busy
+         * machine can make it) is not a change of the heap. */
+        if (!isnan(V(s, HEAP_BYTES)))
+            changed_heap += !same(V(s, HEAP_BYTES), V(first, HEAP_BYTES));
     }
     assert_int_equal(changed_handles, 0);
     assert_int_equal(changed_heap, 0);
