@@ -2,6 +2,7 @@
  * bench_analyze.c - time the analyzer end to end on a trend file.
  *
  *   bench_analyze FILE [METRIC]
+ *   bench_analyze --stages FILE METRIC...
  *
  * Runs rasleak_analyze_file() on FILE with one thread and with two, and
  * prints the wall and CPU time of each, the verdicts, and the process's
@@ -9,9 +10,13 @@
  * metric of the first target (Mann-Kendall S and Kendall's tau-b, Sen's
  * slope with its 95% interval from the plain variance, the intercept, OLS)
  * in the form bench/analyze_scipy.py prints them, so the two can be put
- * side by side.  A benchmark, not a test: it checks only return codes.
+ * side by side.  With --stages, times each statistic the analyzer runs on
+ * each named metric, one after the other, and counts the passes of Sen's
+ * slope selection: where the time of a large series goes.  A benchmark,
+ * not a test: it checks only return codes.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,7 @@
 #include "rasleak/analysis.h"
 #include "rasleak/stats.h"
 #include "rasleak/trend.h"
+#include "stats/sen_internal.h"
 
 static double now_s(void)
 {
@@ -72,53 +78,88 @@ static int timed(const char *path, int threads)
     return 0;
 }
 
-/* The measured values of `metric` of the first target, read sequentially. */
-static int load_metric(const char *path, const char *metric, double **x, double **y, size_t *n)
+/* One metric's measured values, as load_metrics() collects them. */
+struct series {
+    const char *metric;
+    double *x, *y;
+    size_t n, cap, col;
+};
+
+/*
+ * The measured values of each metric in s[0..m) of the first target that
+ * has it, read sequentially, from either layout of the trend file.
+ * Samples that lack the metric (a value the sampler skipped) are left out,
+ * as the analyzer leaves them out.
+ */
+static int load_metrics(const char *path, struct series *s, size_t m)
 {
     struct rasleak_trend_reader *r;
     struct rasleak_error err;
-    if (rasleak_trend_open(&r, path, &err) < 0)
+    if (rasleak_trend_open(&r, path, &err) < 0) {
+        fprintf(stderr, "bench_analyze: %s\n", err.message);
         return -1;
-    json_int_t warmup = json_integer_value(
-        json_object_get(json_object_get(rasleak_trend_header(r), "run"), "warmup"));
-    size_t cap = 1024;
-    *x = malloc(cap * sizeof **x);
-    *y = malloc(cap * sizeof **y);
-    *n = 0;
+    }
+    for (size_t j = 0; j < m; j++) {
+        s[j].cap = 1024;
+        s[j].x = malloc(s[j].cap * sizeof *s[j].x);
+        s[j].y = malloc(s[j].cap * sizeof *s[j].y);
+        s[j].n = 0;
+    }
     json_t *rec;
     int type;
+    unsigned long columns = 0;
+    int mapped = 0;
     while ((type = rasleak_trend_next(r, &rec, &err)) > 0) {
         if (type != RASLEAK_REC_SAMPLE)
             continue;
-        json_int_t it = json_integer_value(json_object_get(rec, "iter"));
-        if (it <= warmup)
-            continue;
-        const char *id;
-        json_t *tv;
-        json_object_foreach(json_object_get(rec, "targets"), id, tv) {
-            json_t *v = json_object_get(tv, metric);
-            if (v) {
-                if (*n == cap) {
-                    cap *= 2;
-                    *x = realloc(*x, cap * sizeof **x);
-                    *y = realloc(*y, cap * sizeof **y);
-                }
-                (*x)[*n] = (double)it;
-                (*y)[(*n)++] = json_number_value(v);
+        struct rasleak_trend_sample smp;
+        rasleak_trend_sample(r, &smp);
+        if (!mapped || smp.columns != columns) {
+            columns = smp.columns;
+            mapped = 1;
+            for (size_t j = 0; j < m; j++) {
+                s[j].col = SIZE_MAX;
+                for (size_t i = 0; i < smp.n && s[j].col == SIZE_MAX; i++)
+                    if (strcmp(smp.metric[i], s[j].metric) == 0)
+                        s[j].col = i;
             }
-            break;
+        }
+        for (size_t j = 0; smp.measure && j < m; j++) {
+            struct series *t = &s[j];
+            if (t->col == SIZE_MAX || isnan(smp.value[t->col]))
+                continue;
+            if (t->n == t->cap) {
+                t->cap *= 2;
+                t->x = realloc(t->x, t->cap * sizeof *t->x);
+                t->y = realloc(t->y, t->cap * sizeof *t->y);
+            }
+            t->x[t->n] = (double)smp.iter;
+            t->y[t->n++] = smp.value[t->col];
         }
     }
+    if (type < 0)
+        fprintf(stderr, "bench_analyze: %s\n", err.message);
     rasleak_trend_close(r);
     return type < 0 ? -1 : 0;
 }
 
+static void free_series(struct series *s, size_t m)
+{
+    for (size_t j = 0; j < m; j++) {
+        free(s[j].x);
+        free(s[j].y);
+    }
+}
+
 static int plain_stats(const char *path, const char *metric)
 {
-    double *x, *y;
-    size_t n;
-    if (load_metric(path, metric, &x, &y, &n) < 0 || n < 3)
+    struct series ser = {.metric = metric};
+    if (load_metrics(path, &ser, 1) < 0 || ser.n < 3) {
+        free_series(&ser, 1);
         return -1;
+    }
+    const double *x = ser.x, *y = ser.y;
+    size_t n = ser.n;
     double t0 = now_s();
     struct rasleak_mk mk;
     struct rasleak_sen sen;
@@ -133,15 +174,102 @@ static int plain_stats(const char *path, const char *metric)
            "intercept=%.10g ols=%.10g se=%.6g r2=%.6g (%.3f s)\n",
            metric, n, mk.s, mk.p, sen.slope, sen.lo, sen.hi, sen.intercept, ols.slope,
            ols.slope_se, ols.r2, t);
-    free(x);
-    free(y);
+    free_series(&ser, 1);
     return 0;
+}
+
+/* Wall and CPU seconds since a mark, and a new mark. */
+struct mark {
+    double wall, cpu;
+};
+
+static struct mark lap(struct mark *m)
+{
+    struct mark now = {now_s(), cpu_s()}, d = {now.wall - m->wall, now.cpu - m->cpu};
+    *m = now;
+    return d;
+}
+
+/*
+ * The statistics of one series in the order the analyzer runs them
+ * (src/lib/analyze/judge.c): Mann-Kendall, Sen's slope with the passes
+ * split over two threads as for a series judged alone, Hamed-Rao, and the
+ * interval at the larger of the two variances; each timed, with the
+ * counting passes of the slope selection.
+ */
+static int stages(const struct series *s)
+{
+    const double *x = s->x, *y = s->y;
+    size_t n = s->n;
+    struct mark m = {now_s(), cpu_s()};
+    struct rasleak_mk mk;
+    struct rasleak_mk_corrected hr;
+    struct rasleak_sen_ctx *c = NULL;
+    double slope = 0, lo = 0, hi = 0;
+    int rc = rasleak_mk(y, n, &mk);
+    struct mark t_mk = lap(&m);
+    if (rc == 0)
+        rc = rasleak_sen_ctx_new(x, y, n, &c);
+    if (rc == 0)
+        rc = rasleak_sen_ctx_slope(c, &slope);
+    struct mark t_slope = lap(&m);
+    unsigned long p_slope = c ? rasleak__sen_ctx_counts(c).passes : 0;
+    if (rc == 0)
+        rc = rasleak_mk_hamed_rao(x, y, n, &mk, slope, 0.05, 0, &hr);
+    struct mark t_hr = lap(&m);
+    double var = rc == 0 && hr.var_corrected > mk.var ? hr.var_corrected : mk.var;
+    if (rc == 0)
+        rc = rasleak_sen_ctx_interval(c, var, 0.95, &lo, &hi);
+    struct mark t_ci = lap(&m);
+    unsigned long p_ci = c ? rasleak__sen_ctx_counts(c).passes - p_slope : 0;
+    rasleak_sen_ctx_free(c);
+    if (rc < 0)
+        return -1;
+    printf("%s n=%zu | wall/CPU s: mk %.2f/%.2f, slope %.2f/%.2f (%lu passes), "
+           "hamed-rao %.2f/%.2f (variance x%.1f), interval %.2f/%.2f (%lu passes) | "
+           "slope %.17g [%.17g, %.17g]\n",
+           s->metric, n, t_mk.wall, t_mk.cpu, t_slope.wall, t_slope.cpu, p_slope, t_hr.wall,
+           t_hr.cpu, mk.var > 0 ? var / mk.var : 1.0, t_ci.wall, t_ci.cpu, p_ci, slope, lo, hi);
+    return 0;
+}
+
+static int stages_all(const char *path, char **metrics, size_t m)
+{
+    struct series *s = calloc(m, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t j = 0; j < m; j++)
+        s[j].metric = metrics[j];
+    struct mark t = {now_s(), cpu_s()};
+    int rc = load_metrics(path, s, m);
+    struct mark read = lap(&t);
+    if (rc == 0)
+        printf("read %s: %.2f s (CPU %.2f s), one thread\n", path, read.wall, read.cpu);
+    for (size_t j = 0; rc == 0 && j < m; j++) {
+        if (s[j].n < 3) {
+            fprintf(stderr, "bench_analyze: no series '%s' of 3 or more samples\n",
+                    s[j].metric);
+            rc = -1;
+        } else {
+            rc = stages(&s[j]);
+        }
+    }
+    free_series(s, m);
+    free(s);
+    return rc;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: bench_analyze FILE [METRIC]\n");
+    if (argc > 3 && strcmp(argv[1], "--stages") == 0) {
+        if (stages_all(argv[2], argv + 3, (size_t)(argc - 3)) < 0)
+            return 1;
+        printf("peak RSS %.0f MiB\n", peak_mib());
+        return 0;
+    }
+    if (argc < 2 || argv[1][0] == '-') {
+        fprintf(stderr, "usage: bench_analyze FILE [METRIC]\n"
+                        "       bench_analyze --stages FILE METRIC...\n");
         return 2;
     }
     if (argc > 2 && plain_stats(argv[1], argv[2]) < 0)
