@@ -33,6 +33,17 @@ struct rasleak_min_rate {
     double rate;       /* per iteration, in the metric's unit */
 };
 
+/*
+ * Progress of an analysis, for a caller that shows it (a file of millions
+ * of samples takes a minute).  Called only on the thread that called
+ * rasleak_analyze_file(), first with stage "reading" (done and total in
+ * bytes of the trend file), then "judging" (done and total in series).
+ * Calls come every few thousand records and after each series; the last
+ * of a stage has done == total.  It must not call back into the analysis.
+ */
+typedef void (*rasleak_progress_fn)(void *ud, const char *stage, uint64_t done,
+                                    uint64_t total);
+
 struct rasleak_analyze_config {
     double alpha;              /* significance level; default 0.01 */
     int threads;               /* for reading and judging; 0: up to 2 */
@@ -40,6 +51,8 @@ struct rasleak_analyze_config {
     long warmup;               /* -1: use the header's */
     const struct rasleak_min_rate *min_rates;
     size_t nmin_rates;
+    rasleak_progress_fn progress;  /* NULL: none (the default) */
+    void *progress_ud;
 };
 
 /* Defaults as documented. */

@@ -1,5 +1,6 @@
 /* Unit tests: verdicts of the analyzer on synthetic trend files (src/lib/analyze/). */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -704,6 +705,102 @@ static void test_judge_projection_words(void **state)
     assert_true(r.exhausted_in_s == 1901 * 0.5);
 }
 
+/* What a progress callback saw, call by call. */
+struct progress_log {
+    pthread_t caller;
+    int other_thread;       /* a call from any thread but the caller's */
+    int stages_out_of_order;
+    int went_back;          /* done fell within a stage */
+    size_t reading, judging;
+    uint64_t last_done, last_total;
+    char last_stage[16];
+    uint64_t read_end, read_total, judge_end, judge_total;
+};
+
+static void record_progress(void *ud, const char *stage, uint64_t done, uint64_t total)
+{
+    struct progress_log *l = ud;
+    if (!pthread_equal(pthread_self(), l->caller))
+        l->other_thread = 1;
+    int reading = strcmp(stage, "reading") == 0;
+    if (reading && l->judging)
+        l->stages_out_of_order = 1;
+    if (strcmp(stage, l->last_stage) == 0 && done < l->last_done)
+        l->went_back = 1;
+    if (reading) {
+        l->reading++;
+        l->read_end = done;
+        l->read_total = total;
+    } else {
+        assert_string_equal(stage, "judging");
+        l->judging++;
+        l->judge_end = done;
+        l->judge_total = total;
+    }
+    snprintf(l->last_stage, sizeof l->last_stage, "%s", stage);
+    l->last_done = done;
+    l->last_total = total;
+}
+
+/*
+ * Progress is told on the caller's thread only, reading before judging,
+ * never going back, and each stage ends at its total: the file's size in
+ * bytes, then the number of series.  On one thread and on two (where the
+ * second reading thread's bytes count too).
+ */
+static void test_progress(void **state)
+{
+    (void)state;
+    make(40000, 1000, 0, tenth, heap64);  /* about 6 MB: read on two threads */
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    for (int threads = 1; threads <= 2; threads++) {
+        struct progress_log log;
+        memset(&log, 0, sizeof log);
+        log.caller = pthread_self();
+        struct rasleak_analyze_config c;
+        rasleak_analyze_config_init(&c);
+        c.threads = threads;
+        c.progress = record_progress;
+        c.progress_ud = &log;
+        struct rasleak_analysis *a;
+        struct rasleak_error err;
+        assert_int_equal(rasleak_analyze_file(path, &c, &a, &err), 0);
+        assert_false(log.other_thread);
+        assert_false(log.stages_out_of_order);
+        assert_false(log.went_back);
+        /* 41,002 records, a look every 4,096 (of the first part's, on
+         * two threads): several calls, and the end. */
+        assert_true(log.reading >= 4);
+        assert_int_equal(log.read_total, (uint64_t)st.st_size);
+        assert_int_equal(log.read_end, (uint64_t)st.st_size);
+        assert_int_equal(a->nseries, 2);
+        assert_true(log.judging >= 2);
+        assert_int_equal(log.judge_total, 2);
+        assert_int_equal(log.judge_end, 2);
+        assert_string_equal(log.last_stage, "judging");
+        rasleak_analysis_free(a);
+    }
+
+    /* A file that fails to read reports no end of reading, and no judging. */
+    FILE *fp = fopen(path, "a");
+    fputs("{\"type\":\"sample\",\"iter\":5,\"t\":1,\"targets\":{}}\n", fp);
+    fclose(fp);
+    struct progress_log log;
+    memset(&log, 0, sizeof log);
+    log.caller = pthread_self();
+    struct rasleak_analyze_config c;
+    rasleak_analyze_config_init(&c);
+    c.progress = record_progress;
+    c.progress_ud = &log;
+    struct rasleak_analysis *a = NULL;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_analyze_file(path, &c, &a, &err), RASLEAK_EFORMAT);
+    assert_null(a);
+    assert_true(log.read_end < (uint64_t)st.st_size);
+    assert_int_equal(log.judging, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -717,6 +814,7 @@ int main(void)
         T(test_two_threads_errors_near_the_cut),
         T(test_compact_reads_the_same),
         T(test_arena_restores_allocators),
+        T(test_progress),
         cmocka_unit_test(test_seeded_ar1_is_no_leak),
         cmocka_unit_test(test_seeded_sawtooth_is_no_leak),
         cmocka_unit_test(test_seeded_rising_sawtooth_is_a_leak),

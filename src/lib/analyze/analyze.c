@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@
  * each needs about 85 bytes a value while it is judged, the values as
  * doubles and the slope selection's arrays (docs/analysis.md). */
 #define PARALLEL_MAX_N ((size_t)3000000)
+/* Records between two looks at how far reading has come. */
+#define PROGRESS_EVERY 4096
 
 const char *rasleak_verdict_name(int verdict)
 {
@@ -90,6 +93,13 @@ struct part {
     json_t *suspects;   /* the "suspects" records (attribution.c) */
     int rc;
     struct rasleak_error err;
+    /* Progress: bytes this part has read, published for the thread that
+     * reports; the first part reports, for both (see report_reading). */
+    atomic_size_t done;
+    size_t start;
+    const struct rasleak_analyze_config *report;
+    struct part *other;
+    size_t total;
 };
 
 static void part_init(struct part *p, struct rasleak_trend_reader *r, long warmup)
@@ -99,6 +109,24 @@ static void part_init(struct part *p, struct rasleak_trend_reader *r, long warmu
     p->warmup = warmup;
     p->t_first = p->t_last = p->i_first = p->i_last = NAN;
     p->first_failure_iter = NAN;
+    p->start = rasleak__trend_pos(r);
+    atomic_init(&p->done, 0);
+}
+
+/*
+ * Publish how far part p has read and, from the part that reports, tell
+ * the caller how far both have: the bytes behind the two read positions
+ * plus what came before the first (the header).
+ */
+static void report_reading(struct part *p)
+{
+    atomic_store_explicit(&p->done, rasleak__trend_pos(p->r) - p->start, memory_order_relaxed);
+    if (!p->report)
+        return;
+    size_t done = p->start + atomic_load_explicit(&p->done, memory_order_relaxed);
+    if (p->other)
+        done += atomic_load_explicit(&p->other->done, memory_order_relaxed);
+    p->report->progress(p->report->progress_ud, "reading", done, p->total);
 }
 
 /* Read the records of one part, gathering series and run facts. */
@@ -111,7 +139,10 @@ static void *gather(void *arg)
      * allocates for it can be reclaimed at once (analyze/json_arena.h). */
     struct rasleak__json_arena arena;
     int have_arena = rasleak__json_arena_begin(&arena, ARENA_BYTES) == 0;
+    unsigned long nrec = 0;
     while ((type = rasleak_trend_next(p->r, &rec, &p->err)) > 0) {
+        if (++nrec % PROGRESS_EVERY == 0)
+            report_reading(p);
         if (type == RASLEAK_REC_SAMPLE) {
             struct rasleak_trend_sample smp;
             rasleak_trend_sample(p->r, &smp);
@@ -162,6 +193,7 @@ static void *gather(void *arg)
     rasleak__trend_release(p->r);
     rasleak__json_arena_end(&arena);
     p->rc = type < 0 ? type : 0;
+    atomic_store_explicit(&p->done, rasleak__trend_pos(p->r) - p->start, memory_order_relaxed);
     return NULL;
 }
 
@@ -194,13 +226,21 @@ static int merge_parts(struct part *a, struct part *b)
     return 0;
 }
 
-/* Read the whole file into p[0], on two threads when it is worth it. */
-static int read_all(struct rasleak_trend_reader *r, long warmup, int threads, struct part *p,
+/*
+ * Read the whole file into p[0], on two threads when it is worth it.  With
+ * cfg->progress, the first part reports for both as it goes, and the end
+ * is reported once both are read.
+ */
+static int read_all(struct rasleak_trend_reader *r, long warmup,
+                    const struct rasleak_analyze_config *cfg, struct part *p,
                     struct rasleak_error *err)
 {
     struct rasleak_trend_reader *second = NULL;
+    size_t total = rasleak__trend_size(r);
     part_init(&p[0], r, warmup);
-    if (threads != 1) {
+    p[0].total = total;
+    p[0].report = cfg->progress ? cfg : NULL;
+    if (cfg->threads != 1) {
         int rc = rasleak__trend_split(r, SPLIT_MIN_BYTES, &second, err);
         if (rc < 0)
             return rc;
@@ -209,9 +249,12 @@ static int read_all(struct rasleak_trend_reader *r, long warmup, int threads, st
         gather(&p[0]);
         if (p[0].rc < 0)
             *err = p[0].err;
+        else if (cfg->progress)
+            cfg->progress(cfg->progress_ud, "reading", total, total);
         return p[0].rc;
     }
     part_init(&p[1], second, warmup);
+    p[0].other = &p[1];
     pthread_t th;
     int threaded = pthread_create(&th, NULL, gather, &p[1]) == 0;
     gather(&p[0]);
@@ -231,6 +274,8 @@ static int read_all(struct rasleak_trend_reader *r, long warmup, int threads, st
     } else if (merge_parts(&p[0], &p[1]) < 0) {
         rc = rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
     }
+    if (rc == 0 && cfg->progress)
+        cfg->progress(cfg->progress_ud, "reading", total, total);
     rasleak__series_free(&p[1].set);
     json_decref(p[1].suspects);
     rasleak_trend_close(second);
@@ -246,17 +291,28 @@ struct judge_work {
     struct rasleak__series_set *set;
     const size_t *order;
     pthread_mutex_t lock;
-    size_t next;
+    size_t next, done;
     int failed;
+};
+
+/* One judging thread; `reports` on the caller's thread only. */
+struct judge_thread {
+    struct judge_work *w;
+    const struct rasleak_analyze_config *cfg;
+    int reports;
 };
 
 static void *judge_worker(void *arg)
 {
-    struct judge_work *w = arg;
+    struct judge_thread *jt = arg;
+    struct judge_work *w = jt->w;
+    const struct rasleak_analyze_config *progress = w->cfg->progress ? w->cfg : NULL;
     for (;;) {
         pthread_mutex_lock(&w->lock);
-        size_t j = w->next++;
+        size_t j = w->next++, done = w->done;
         pthread_mutex_unlock(&w->lock);
+        if (jt->reports && progress)
+            progress->progress(progress->progress_ud, "judging", done, w->set->n);
         if (j >= w->set->n)
             return NULL;
         size_t i = w->order[j];
@@ -267,15 +323,19 @@ static void *judge_worker(void *arg)
         if (rasleak__series_arrays(w->set, s, &x, &x_owned, &y) < 0) {
             pthread_mutex_lock(&w->lock);
             w->failed = 1;
+            w->done++;
             pthread_mutex_unlock(&w->lock);
             continue;
         }
         rasleak__series_release(s);
-        rasleak__judge_series(w->cfg, s->target, s->metric, x, y, s->n,
+        rasleak__judge_series(jt->cfg, s->target, s->metric, x, y, s->n,
                               limit_of(w->a->header, s->target, s->metric),
                               w->a->seconds_per_iter, out);
         free(x_owned);
         free(y);
+        pthread_mutex_lock(&w->lock);
+        w->done++;
+        pthread_mutex_unlock(&w->lock);
     }
 }
 
@@ -292,7 +352,7 @@ static int judge_all(const struct rasleak_analyze_config *cfg, struct rasleak_an
     for (size_t i = 0, o = nc; i < set->n; i++)
         if (!rasleak__series_constant(&set->items[i]))
             order[o++] = i;
-    struct judge_work w = {cfg, a, set, order, PTHREAD_MUTEX_INITIALIZER, 0, 0};
+    struct judge_work w = {cfg, a, set, order, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
     size_t biggest = 0;
     for (size_t i = 0; i < set->n; i++)
         biggest = set->items[i].n > biggest ? set->items[i].n : biggest;
@@ -301,18 +361,21 @@ static int judge_all(const struct rasleak_analyze_config *cfg, struct rasleak_an
      * four threads on two CPUs would only cost more. */
     struct rasleak_analyze_config one = *cfg;
     one.threads = 1;
+    struct judge_thread mine = {&w, cfg, 1}, other = {&w, &one, 0};
     pthread_t th;
     int threaded = cfg->threads != 1 && set->n - nc > 1 && biggest <= PARALLEL_MAX_N;
     if (threaded) {
-        w.cfg = &one;
-        if (pthread_create(&th, NULL, judge_worker, &w) != 0) {
+        mine.cfg = &one;
+        if (pthread_create(&th, NULL, judge_worker, &other) != 0) {
             threaded = 0;
-            w.cfg = cfg;
+            mine.cfg = cfg;
         }
     }
-    judge_worker(&w);
+    judge_worker(&mine);
     if (threaded)
         pthread_join(th, NULL);
+    if (cfg->progress && threaded)
+        cfg->progress(cfg->progress_ud, "judging", set->n, set->n);
     pthread_mutex_destroy(&w.lock);
     free(order);
     return w.failed ? -1 : 0;
@@ -345,7 +408,7 @@ int rasleak_analyze_file(const char *path, const struct rasleak_analyze_config *
 
     struct part p[2];
     rasleak__json_arena_install();
-    rc = read_all(r, a->warmup, cfg->threads, p, err);
+    rc = read_all(r, a->warmup, cfg, p, err);
     rasleak__json_arena_uninstall();
     if (rc == 0)
         a->truncated = rasleak_trend_truncated(r);

@@ -833,6 +833,16 @@ void rasleak__trend_release(struct rasleak_trend_reader *r)
     r->cur = NULL;
 }
 
+size_t rasleak__trend_pos(const struct rasleak_trend_reader *r)
+{
+    return r->pos;
+}
+
+size_t rasleak__trend_size(const struct rasleak_trend_reader *r)
+{
+    return r->len;
+}
+
 long rasleak_trend_line(const struct rasleak_trend_reader *r)
 {
     if (r->part2)

@@ -34,4 +34,13 @@ int rasleak__trend_join(struct rasleak_trend_reader *first,
  */
 void rasleak__trend_release(struct rasleak_trend_reader *r);
 
+/*
+ * Where reading stands, as byte offsets into the file, for progress: the
+ * next record starts at rasleak__trend_pos(); rasleak__trend_size() is
+ * the end of this reader's bytes (the whole file before a split, the cut
+ * for a first part after it).
+ */
+size_t rasleak__trend_pos(const struct rasleak_trend_reader *r);
+size_t rasleak__trend_size(const struct rasleak_trend_reader *r);
+
 #endif
