@@ -216,12 +216,13 @@ static int ctx_ranks(struct rasleak_sen_ctx *c, const uint64_t *k, double *out, 
     if (c->method == RASLEAK_SLOPE_DIRECT)
         return direct_ranks(c->x, c->y, c->n, k, out, m);
     int rc;
+    int two = c->threads != 1 && c->n >= thread_min_n;
     if (!c->ready) {
-        if ((rc = rasleak__sen_fast_init(&c->f, c->x, c->y, c->n)) < 0)
+        if ((rc = rasleak__sen_fast_init(&c->f, c->x, c->y, c->n, two)) < 0)
             return rc;
         c->ready = 1;
     }
-    c->f.two = c->threads != 1 && c->n >= thread_min_n;
+    c->f.two = two;
     size_t start[4] = {0}, len[4] = {0}, ng = 0;
     for (size_t r = 0; r < m; r = start[ng] + len[ng], ng++) {
         size_t e = r + 1;

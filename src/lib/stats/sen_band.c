@@ -125,13 +125,15 @@ void rasleak__sen_fast_free(struct fast *f)
     free(f->bsmp);
 }
 
-int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, size_t n)
+int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, size_t n,
+                           int two)
 {
     memset(f, 0, sizeof *f);
     f->x = x;
     f->y = y;
     f->n = n;
     f->npairs = (uint64_t)n * (n - 1) / 2;
+    f->two = two;
     f->rng = 0x243f6a8885a308d3u;  /* fixed: same data, same passes, same time */
     /*
      * Memory versus rounds: a sample of m slopes narrows a band to about
@@ -159,7 +161,7 @@ int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, siz
         j += j >= i;
         f->s0[s] = pack_pair(i, j);
     }
-    rasleak__sen_pairs_to_slopes(x, y, f->s0, f->s0n);
+    rasleak__sen_pairs_to_slopes(x, y, f->s0, f->s0n, two);
     return 0;
 }
 

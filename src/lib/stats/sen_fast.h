@@ -130,14 +130,16 @@ void rasleak__sen_select_ranks(double *s, size_t len, const uint64_t *k, double 
                                size_t m, uint64_t *rng);
 
 /* sen_band.c: the fast method. */
-int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, size_t n);
+int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, size_t n,
+                           int two);
 void rasleak__sen_fast_free(struct fast *f);
 int rasleak__sen_work_alloc(struct fast *f);
 void rasleak__sen_work_free(struct fast *f);
 int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m);
 
 /* sen_pass.c: the passes. */
-void rasleak__sen_pairs_to_slopes(const double *x, const double *y, double *buf, size_t len);
+void rasleak__sen_pairs_to_slopes(const double *x, const double *y, double *buf, size_t len,
+                                  int two);
 void rasleak__sen_sampler_init(struct sampler *sm, double *buf, size_t cap, double p,
                                uint64_t *rng);
 uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct thr *th,

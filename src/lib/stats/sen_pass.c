@@ -48,7 +48,7 @@ static inline double slope_of(const double *x, const double *y, uint32_t a, uint
 #define AHEAD 16
 #define KEY_AHEAD 32  /* points ahead whose x, y a key pass loads early */
 
-void rasleak__sen_pairs_to_slopes(const double *x, const double *y, double *buf, size_t len)
+static void pairs_to_slopes_one(const double *x, const double *y, double *buf, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         uint64_t u;
@@ -62,6 +62,41 @@ void rasleak__sen_pairs_to_slopes(const double *x, const double *y, double *buf,
         memcpy(&u, &buf[i], sizeof u);
         buf[i] = slope_of(x, y, (uint32_t)(u >> 32), (uint32_t)u);
     }
+}
+
+struct slopes_job {
+    const double *x, *y;
+    double *buf;
+    size_t len;
+};
+
+static void *pairs_to_slopes_job(void *arg)
+{
+    struct slopes_job *j = arg;
+    pairs_to_slopes_one(j->x, j->y, j->buf, j->len);
+    return NULL;
+}
+
+/*
+ * With two, the second half of the pairs on a second thread: a pass of a
+ * large series keeps millions of pairs, each waiting for the points of a
+ * random pair, and the two halves wait side by side.  Each slope depends
+ * on its own pair only, so the result is the same.
+ */
+void rasleak__sen_pairs_to_slopes(const double *x, const double *y, double *buf, size_t len,
+                                  int two)
+{
+    if (two && len >= 2) {
+        size_t mid = len / 2;
+        struct slopes_job j = {x, y, buf + mid, len - mid};
+        pthread_t th;
+        if (pthread_create(&th, NULL, pairs_to_slopes_job, &j) == 0) {
+            pairs_to_slopes_one(x, y, buf, mid);
+            pthread_join(th, NULL);
+            return;
+        }
+    }
+    pairs_to_slopes_one(x, y, buf, len);
 }
 
 /* ----------------------------------------------------------- key passes */
@@ -529,7 +564,10 @@ uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct th
         memcpy(f->ord[to], f->ord[from], f->n * sizeof *f->ord[to]);
     uint64_t inv = f->two ? sort_pass_two(f, ps, f->ord[to]) : sort_pass(ps, f->ord[to], f->n);
     if (sm) {
-        rasleak__sen_pairs_to_slopes(f->x, f->y, sm->buf, sm->len);
+        /* A thread is worth it from a quarter as many pairs as points (a
+         * two-thread pass has a million points or more). */
+        rasleak__sen_pairs_to_slopes(f->x, f->y, sm->buf, sm->len,
+                                     f->two && sm->len >= f->n / 4);
         f->counts.thinned += sm->thinned;
     }
     return inv;
