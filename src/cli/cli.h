@@ -53,15 +53,27 @@ int cli_input_exit(const struct rasleak_error *e);
 int cli_parse_u64(const char *s, unsigned long long *out);
 int cli_parse_double(const char *s, double *out);
 
-/* The options every judging command takes (analyze, compare, report). */
-enum cli_analyze_opt { CLI_AOPT_WARMUP, CLI_AOPT_ALPHA, CLI_AOPT_MIN_RATE };
+/*
+ * The options every judging command takes (analyze, compare, report), as
+ * getopt_long values: above every short option and below the watch
+ * options (watch.h) and the CI options (ci_outputs.h).  run takes --alpha
+ * and --min-rate alike, but its --warmup is the run's own.
+ */
+enum cli_analyze_opt { CLI_AOPT_WARMUP = 0x100, CLI_AOPT_ALPHA, CLI_AOPT_MIN_RATE };
+
+/* Entries for the longopts tables of analyze, compare and report. */
+#define CLI_ANALYZE_LONGOPTS                                                \
+    {"warmup", required_argument, NULL, CLI_AOPT_WARMUP},                   \
+    {"alpha", required_argument, NULL, CLI_AOPT_ALPHA},                     \
+    {"min-rate", required_argument, NULL, CLI_AOPT_MIN_RATE}
 
 /*
- * Take one of them into `cfg` (min-rates into *rates, grown with realloc).
- * 0, or -1 after saying what is wrong with `arg` (a usage error).
+ * A getopt result: take it into `cfg` (min-rates into *rates, grown with
+ * realloc).  1 when it was one of them, 0 when not, -1 after saying what
+ * is wrong with `arg` (a usage error).
  */
 int cli_analyze_option(struct rasleak_analyze_config *cfg, struct rasleak_min_rate **rates,
-                       size_t *nrates, enum cli_analyze_opt opt, const char *arg);
+                       size_t *nrates, int c, const char *arg);
 
 /* Parse METRIC=RATE into the array (grown with realloc); 0 or -1. */
 int cli_add_min_rate(struct rasleak_min_rate **arr, size_t *n, const char *spec);

@@ -30,9 +30,7 @@ int cmd_analyze(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
-        {"warmup", required_argument, NULL, 'w'},
-        {"alpha", required_argument, NULL, 'a'},
-        {"min-rate", required_argument, NULL, 'r'},
+        CLI_ANALYZE_LONGOPTS,
         {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         CI_LONGOPTS,
@@ -51,6 +49,8 @@ int cmd_analyze(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         int taken = ci_opt(&ci, c, optarg);
+        if (taken == 0)
+            taken = cli_analyze_option(&cfg, &rates, &nrates, c, optarg);
         if (taken < 0)
             goto out;
         if (taken)
@@ -58,18 +58,6 @@ int cmd_analyze(int argc, char **argv)
         switch (c) {
         case 'j':
             json = 1;
-            break;
-        case 'w':
-            if (cli_analyze_option(&cfg, &rates, &nrates, CLI_AOPT_WARMUP, optarg) < 0)
-                goto out;
-            break;
-        case 'a':
-            if (cli_analyze_option(&cfg, &rates, &nrates, CLI_AOPT_ALPHA, optarg) < 0)
-                goto out;
-            break;
-        case 'r':
-            if (cli_analyze_option(&cfg, &rates, &nrates, CLI_AOPT_MIN_RATE, optarg) < 0)
-                goto out;
             break;
         case 't':
             if (cli_parse_u64(optarg, &u) < 0 || u < 1 || u > 2) {

@@ -96,9 +96,7 @@ int cmd_compare(int argc, char **argv)
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
         {"tolerance", required_argument, NULL, 'T'},
-        {"warmup", required_argument, NULL, 'w'},
-        {"alpha", required_argument, NULL, 'a'},
-        {"min-rate", required_argument, NULL, 'r'},
+        CLI_ANALYZE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         CI_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -117,6 +115,8 @@ int cmd_compare(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         int taken = ci_opt(&ci, c, optarg);
+        if (taken == 0)
+            taken = cli_analyze_option(&acfg, &rates, &nrates, c, optarg);
         if (taken < 0)
             goto out;
         if (taken)
@@ -130,18 +130,6 @@ int cmd_compare(int argc, char **argv)
                 cli_error("--tolerance takes METRIC=RATE with RATE >= 0, not '%s'", optarg);
                 goto out;
             }
-            break;
-        case 'w':
-            if (cli_analyze_option(&acfg, &rates, &nrates, CLI_AOPT_WARMUP, optarg) < 0)
-                goto out;
-            break;
-        case 'a':
-            if (cli_analyze_option(&acfg, &rates, &nrates, CLI_AOPT_ALPHA, optarg) < 0)
-                goto out;
-            break;
-        case 'r':
-            if (cli_analyze_option(&acfg, &rates, &nrates, CLI_AOPT_MIN_RATE, optarg) < 0)
-                goto out;
             break;
         case 'h':
             fputs(usage_text, stdout);

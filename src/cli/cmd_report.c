@@ -200,9 +200,7 @@ int cmd_report(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"title", required_argument, NULL, 't'},
         {"width", required_argument, NULL, 'w'},
-        {"warmup", required_argument, NULL, 'W'},
-        {"alpha", required_argument, NULL, 'a'},
-        {"min-rate", required_argument, NULL, 'r'},
+        CLI_ANALYZE_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -221,6 +219,11 @@ int cmd_report(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+        int taken = cli_analyze_option(&acfg, &rates, &nrates, c, optarg);
+        if (taken < 0)
+            goto out;
+        if (taken)
+            continue;
         switch (c) {
         case 'o': output = optarg; break;
         case 't': rcfg.title = optarg; break;
@@ -230,18 +233,6 @@ int cmd_report(int argc, char **argv)
                 goto out;
             }
             rcfg.plot_width = (unsigned)u;
-            break;
-        case 'W':
-            if (cli_analyze_option(&acfg, &rates, &nrates, CLI_AOPT_WARMUP, optarg) < 0)
-                goto out;
-            break;
-        case 'a':
-            if (cli_analyze_option(&acfg, &rates, &nrates, CLI_AOPT_ALPHA, optarg) < 0)
-                goto out;
-            break;
-        case 'r':
-            if (cli_analyze_option(&acfg, &rates, &nrates, CLI_AOPT_MIN_RATE, optarg) < 0)
-                goto out;
             break;
         case 'q': quiet = 1; break;
         case 'h':

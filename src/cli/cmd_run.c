@@ -221,8 +221,8 @@ static int parse(struct run_args *a, int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"no-analyze", no_argument, NULL, 'N'},
         {"json", no_argument, NULL, 'j'},
-        {"alpha", required_argument, NULL, 'a'},
-        {"min-rate", required_argument, NULL, 'r'},
+        {"alpha", required_argument, NULL, CLI_AOPT_ALPHA},
+        {"min-rate", required_argument, NULL, CLI_AOPT_MIN_RATE},
         {"report", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         CLI_WATCH_LONGOPTS,
@@ -235,6 +235,8 @@ static int parse(struct run_args *a, int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":b:O:n:o:qh", longopts, NULL)) != -1) {
         const char *bad = NULL;
         int taken = ci_opt(&a->ci, c, optarg);
+        if (taken == 0)
+            taken = cli_analyze_option(&a->acfg, &a->rates, &a->nrates, c, optarg);
         if (taken < 0)
             return EXIT_USAGE;
         if (taken)
@@ -283,15 +285,6 @@ static int parse(struct run_args *a, int argc, char **argv)
         case 'q': a->quiet = 1; break;
         case 'N': a->no_analyze = 1; break;
         case 'j': a->json = 1; break;
-        case 'a':
-            if (cli_analyze_option(&a->acfg, &a->rates, &a->nrates, CLI_AOPT_ALPHA, optarg) < 0)
-                return EXIT_USAGE;
-            break;
-        case 'r':
-            if (cli_analyze_option(&a->acfg, &a->rates, &a->nrates, CLI_AOPT_MIN_RATE,
-                                   optarg) < 0)
-                return EXIT_USAGE;
-            break;
         case 'R': a->report = optarg; break;
         case 'h':
             fputs(usage_text, stdout);

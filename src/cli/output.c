@@ -94,31 +94,32 @@ int cli_add_min_rate(struct rasleak_min_rate **arr, size_t *n, const char *spec)
 }
 
 int cli_analyze_option(struct rasleak_analyze_config *cfg, struct rasleak_min_rate **rates,
-                       size_t *nrates, enum cli_analyze_opt opt, const char *arg)
+                       size_t *nrates, int c, const char *arg)
 {
     unsigned long long u;
-    switch (opt) {
+    switch (c) {
     case CLI_AOPT_WARMUP:
         if (cli_parse_u64(arg, &u) < 0) {
             cli_error("--warmup takes a whole number, not '%s'", arg);
             return -1;
         }
         cfg->warmup = (long)u;
-        return 0;
+        return 1;
     case CLI_AOPT_ALPHA:
         if (cli_parse_double(arg, &cfg->alpha) < 0 || cfg->alpha <= 0 || cfg->alpha >= 1) {
             cli_error("--alpha takes a number between 0 and 1, not '%s'", arg);
             return -1;
         }
-        return 0;
+        return 1;
     case CLI_AOPT_MIN_RATE:
         if (cli_add_min_rate(rates, nrates, arg) < 0) {
             cli_error("--min-rate takes METRIC=RATE with RATE >= 0, not '%s'", arg);
             return -1;
         }
+        return 1;
+    default:
         return 0;
     }
-    return -1;
 }
 
 int cli_use_color(FILE *fp)
