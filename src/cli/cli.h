@@ -46,6 +46,14 @@ void cli_warn(const char *fmt, ...)
 /* A library error, with "file:line:column: " in front when it has a position. */
 void cli_print_error(const struct rasleak_error *e);
 
+/*
+ * A getopt_long result that no case of `command` took, with `arg` the word
+ * it came from: a missing value (':', for an option string that starts
+ * with ':') or an unknown option.  Says which; the caller exits with
+ * EXIT_USAGE.
+ */
+void cli_bad_option(const char *command, int c, const char *arg);
+
 /* Exit code for an error from reading or analyzing an input file. */
 int cli_input_exit(const struct rasleak_error *e);
 

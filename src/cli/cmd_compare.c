@@ -137,12 +137,8 @@ int cmd_compare(int argc, char **argv)
             fputs(exit_text, stdout);
             rc = 0;
             goto out;
-        case ':':
-            cli_error("option '%s' needs a value", argv[optind - 1]);
-            goto out;
         default:
-            cli_error("unknown option '%s' for compare (see 'rasleak compare --help')",
-                      argv[optind - 1]);
+            cli_bad_option("compare", c, argv[optind - 1]);
             goto out;
         }
     }

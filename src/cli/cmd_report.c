@@ -239,12 +239,8 @@ int cmd_report(int argc, char **argv)
             fputs(usage_text, stdout);
             rc = 0;
             goto out;
-        case ':':
-            cli_error("option '%s' needs a value", argv[optind - 1]);
-            goto out;
         default:
-            cli_error("unknown option '%s' for report (see 'rasleak report --help')",
-                      argv[optind - 1]);
+            cli_bad_option("report", c, argv[optind - 1]);
             goto out;
         }
     }

@@ -290,11 +290,8 @@ static int parse(struct run_args *a, int argc, char **argv)
             fputs(usage_text, stdout);
             fputs(ci_usage_text, stdout);
             return 0;
-        case ':':
-            cli_error("option '%s' needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
         default:
-            cli_error("unknown option '%s' for run (see 'rasleak run --help')", argv[optind - 1]);
+            cli_bad_option("run", c, argv[optind - 1]);
             return EXIT_USAGE;
         }
         if (bad) {

@@ -44,6 +44,14 @@ void cli_print_error(const struct rasleak_error *e)
         cli_error("%s", e->message[0] ? e->message : rasleak_strerror(e->code));
 }
 
+void cli_bad_option(const char *command, int c, const char *arg)
+{
+    if (c == ':')
+        cli_error("option '%s' needs a value", arg);
+    else
+        cli_error("unknown option '%s' for %s (see 'rasleak %s --help')", arg, command, command);
+}
+
 int cli_input_exit(const struct rasleak_error *e)
 {
     return e->code == RASLEAK_ENOMEM ? EXIT_RUN : EXIT_INPUT;
