@@ -43,6 +43,18 @@ void rasleak_report_config_init(struct rasleak_report_config *c);
 int rasleak_report_write(FILE *out, const char *path, const struct rasleak_analysis *a,
                          const struct rasleak_report_config *cfg, struct rasleak_error *err);
 
+/*
+ * Elapsed time as a clock, the way the report's time axis shows it:
+ * "0:42", "12:05", "1:05:00", "3d 04h" (rounded to the second; from a day
+ * on, days and hours).  When `seconds` is not a finite number >= 0 (a time
+ * not known yet), `unknown` is written instead.
+ *
+ * Writes into `buf`, `len` bytes owned by the caller, cut short as
+ * snprintf() does when it does not fit (16 bytes hold any clock of less
+ * than a million days), and returns `buf`.
+ */
+const char *rasleak_format_clock(char *buf, size_t len, double seconds, const char *unknown);
+
 #ifdef __cplusplus
 }
 #endif

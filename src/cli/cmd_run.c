@@ -14,6 +14,7 @@
 
 #include "ci_outputs.h"
 #include "cli.h"
+#include "rasleak/report.h"
 #include "rasleak/run.h"
 #include "sys.h"
 #include "watch.h"
@@ -103,23 +104,6 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *clock_text(double s, char *buf, size_t len)
-{
-    if (!isfinite(s) || s < 0) {
-        snprintf(buf, len, "--:--");
-        return buf;
-    }
-    double t = floor(s + 0.5);
-    if (t < 3600)
-        snprintf(buf, len, "%.0f:%02.0f", floor(t / 60), fmod(t, 60));
-    else if (t < 86400)
-        snprintf(buf, len, "%.0f:%02.0f:%02.0f", floor(t / 3600), fmod(floor(t / 60), 60),
-                 fmod(t, 60));
-    else
-        snprintf(buf, len, "%.0fd %02.0fh", floor(t / 86400), fmod(floor(t / 3600), 24));
-    return buf;
-}
-
 static const char *bytes_delta(double v, char *buf, size_t len)
 {
     static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -152,7 +136,7 @@ static void progress(void *ctx, const struct rasleak_progress *p)
                      cli_grouped((double)p->total, b, sizeof b),
                      p->total ? 100.0 * (double)p->iter / (double)p->total : 0.0,
                      cli_grouped(floor(rate + 0.5), c, sizeof c),
-                     clock_text(eta, d, sizeof d));
+                     rasleak_format_clock(d, sizeof d, eta, "--:--"));
     if (p->dial_failures && n > 0 && (size_t)n < sizeof line)
         n += snprintf(line + n, sizeof line - (size_t)n, "  failed dials %s",
                       cli_grouped((double)p->dial_failures, a, sizeof a));

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rasleak/report.h"
 #include "rasleak/sampler.h"
 #include "report/text.h"
 
@@ -144,10 +145,10 @@ const char *rasleak__fmt_duration(char *buf, size_t len, double s)
     return buf;
 }
 
-const char *rasleak__fmt_clock(char *buf, size_t len, double s)
+const char *rasleak_format_clock(char *buf, size_t len, double s, const char *unknown)
 {
     if (!isfinite(s) || s < 0) {
-        snprintf(buf, len, "?");
+        snprintf(buf, len, "%s", unknown);
         return buf;
     }
     double t = floor(s + 0.5);
@@ -159,6 +160,11 @@ const char *rasleak__fmt_clock(char *buf, size_t len, double s)
     else
         snprintf(buf, len, "%.0fd %02.0fh", floor(t / 86400), fmod(floor(t / 3600), 24));
     return buf;
+}
+
+const char *rasleak__fmt_clock(char *buf, size_t len, double s)
+{
+    return rasleak_format_clock(buf, len, s, "?");
 }
 
 const char *rasleak__fmt_iter_tick(char *buf, size_t len, double v)

@@ -30,7 +30,7 @@ const char *rasleak__fmt_amount(char *buf, size_t len, double v, const char *met
 /* A span of time: "42.0 s", "12 min 5 s", "3 h 20 min", "2.5 days". */
 const char *rasleak__fmt_duration(char *buf, size_t len, double s);
 
-/* Elapsed time on an axis: "0:42", "12:05", "1:05:00", "3d 04h". */
+/* Elapsed time on an axis: rasleak_format_clock() with "?" for a time not known. */
 const char *rasleak__fmt_clock(char *buf, size_t len, double s);
 
 /* Iterations on an axis: "750", "2,500", "25k", "1.5M". */
