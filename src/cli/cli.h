@@ -101,6 +101,9 @@ int cli_write_report(const char *out, const char *trend, const struct rasleak_an
 /* A whole number with thousands separators: 1234567 -> "1,234,567"; returns buf. */
 const char *cli_grouped(double v, char *buf, size_t len);
 
+/* A change in bytes with its sign, in B to TiB: "+512 B", "-1.5 MiB"; returns buf. */
+const char *cli_signed_bytes(double v, char *buf, size_t len);
+
 /* Whether to colour output on `fp` (a TTY and NO_COLOR unset). */
 int cli_use_color(FILE *fp);
 

@@ -104,19 +104,6 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *bytes_delta(double v, char *buf, size_t len)
-{
-    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double a = fabs(v);
-    int u = 0;
-    while (a >= 1024 && u < 4) {
-        a /= 1024;
-        u++;
-    }
-    snprintf(buf, len, "%s%.*f %s", v < 0 ? "-" : "+", u ? 1 : 0, a, units[u]);
-    return buf;
-}
-
 static void progress(void *ctx, const struct rasleak_progress *p)
 {
     struct progress_state *st = ctx;
@@ -146,8 +133,9 @@ static void progress(void *ctx, const struct rasleak_progress *p)
         else
             n += snprintf(line + n, sizeof line - (size_t)n, "  self: handles %+.0f  rss %s",
                           p->handles_delta,
-                          isnan(p->rss_delta_bytes) ? "n/a"
-                                                    : bytes_delta(p->rss_delta_bytes, a, sizeof a));
+                          isnan(p->rss_delta_bytes)
+                              ? "n/a"
+                              : cli_signed_bytes(p->rss_delta_bytes, a, sizeof a));
     }
     int cols = cli_term_columns();
     size_t max = cols > 1 ? (size_t)cols - 1 : 1;

@@ -152,6 +152,19 @@ const char *cli_grouped(double v, char *buf, size_t len)
     return buf;
 }
 
+const char *cli_signed_bytes(double v, char *buf, size_t len)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double a = fabs(v);
+    int u = 0;
+    while (a >= 1024 && u < 4) {
+        a /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%s%.*f %s", v < 0 ? "-" : "+", u ? 1 : 0, a, units[u]);
+    return buf;
+}
+
 /* An amount in the metric's natural unit, with a sign: "+1.5 MiB", "+12 handles". */
 static const char *amount(double v, const char *metric, char *buf, size_t len)
 {
@@ -160,14 +173,7 @@ static const char *amount(double v, const char *metric, char *buf, size_t len)
         return buf;
     }
     if (rasleak_metric_unit(metric) == RASLEAK_UNIT_BYTES) {
-        static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-        double a = fabs(v);
-        int u = 0;
-        while (a >= 1024 && u < 4) {
-            a /= 1024;
-            u++;
-        }
-        snprintf(buf, len, "%s%.*f %s", v < 0 ? "-" : "+", u ? 1 : 0, a, units[u]);
+        cli_signed_bytes(v, buf, len);
     } else {
         const char *noun = strcmp(metric, "handles") == 0 ||
                            strncmp(metric, "handles.", 8) == 0 ? " handles"
