@@ -86,6 +86,13 @@ int cli_analyze_option(struct rasleak_analyze_config *cfg, struct rasleak_min_ra
 /* Parse METRIC=RATE into the array (grown with realloc); 0 or -1. */
 int cli_add_min_rate(struct rasleak_min_rate **arr, size_t *n, const char *spec);
 
+/*
+ * Widen the "target" and "metric" columns that the tables of an analysis
+ * and of a comparison start with, *tw and *mw, to fit one row's names.
+ * Start them at the headings' width.
+ */
+void cli_fit_columns(size_t *tw, size_t *mw, const char *target, const char *metric);
+
 /* The analysis for people, and the exit code that goes with its verdict. */
 void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color);
 int cli_verdict_exit(const struct rasleak_analysis *a);

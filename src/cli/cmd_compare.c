@@ -60,13 +60,9 @@ void cli_print_comparison(FILE *fp, const struct rasleak_comparison *c, int colo
     fprintf(fp, "current:  %s\n", side_text(c->cur, buf, sizeof buf));
     for (size_t i = 0; i < c->nwarnings; i++)
         fprintf(fp, "%swarning:%s %s\n", yellow, off, c->warnings[i]);
-    size_t tw = 6, mw = 6;
-    for (size_t i = 0; i < c->nrows; i++) {
-        size_t l = strlen(c->rows[i].target);
-        tw = l > tw ? l : tw;
-        l = strlen(c->rows[i].metric);
-        mw = l > mw ? l : mw;
-    }
+    size_t tw = strlen("target"), mw = strlen("metric");
+    for (size_t i = 0; i < c->nrows; i++)
+        cli_fit_columns(&tw, &mw, c->rows[i].target, c->rows[i].metric);
     fprintf(fp, "\n  %-*s  %-*s  %-10s  %16s  %16s  %16s\n", (int)tw, "target", (int)mw, "metric",
             "verdict", "baseline", "current", "change");
     fprintf(fp, "  %-*s  %-*s  %-10s  %16s  %16s  %16s\n", (int)tw, "", (int)mw, "", "",

@@ -321,6 +321,14 @@ static void print_suspects(FILE *fp, const struct rasleak_analysis *a)
     }
 }
 
+void cli_fit_columns(size_t *tw, size_t *mw, const char *target, const char *metric)
+{
+    size_t l = strlen(target);
+    *tw = l > *tw ? l : *tw;
+    l = strlen(metric);
+    *mw = l > *mw ? l : *mw;
+}
+
 void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color)
 {
     const char *red = color ? "\033[1;31m" : "", *green = color ? "\033[32m" : "",
@@ -337,13 +345,9 @@ void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color)
                 cli_grouped((double)a->dial_failures, n1, sizeof n1),
                 cli_grouped(a->first_failure_iter, n2, sizeof n2), a->first_failure);
 
-    size_t tw = 6, mw = 6;
-    for (size_t i = 0; i < a->nseries; i++) {
-        size_t l = strlen(a->series[i].target);
-        tw = l > tw ? l : tw;
-        l = strlen(a->series[i].metric);
-        mw = l > mw ? l : mw;
-    }
+    size_t tw = strlen("target"), mw = strlen("metric");
+    for (size_t i = 0; i < a->nseries; i++)
+        cli_fit_columns(&tw, &mw, a->series[i].target, a->series[i].metric);
     fprintf(fp, "\n  %-*s  %-*s  %-12s  %20s  %s\n", (int)tw, "target", (int)mw, "metric",
             "verdict", "per 1000 iterations", "95% interval per 1000");
     for (size_t i = 0; i < a->nseries; i++) {
