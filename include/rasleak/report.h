@@ -24,6 +24,11 @@ extern "C" {
 struct rasleak_report_config {
     const char *title;      /* page title; NULL: "rasleak report: <file name>" */
     unsigned plot_width;    /* pixel columns of a chart's plot area; 0: the default */
+    /* Progress of reading the file again to draw it, on the caller's
+     * thread, as rasleak_analyze_config's (stage "drawing", in bytes of
+     * the file); NULL: none. */
+    rasleak_progress_fn progress;
+    void *progress_ud;
 };
 
 /* Defaults as documented. */

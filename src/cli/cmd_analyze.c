@@ -7,10 +7,11 @@
 
 #include "ci_outputs.h"
 #include "cli.h"
+#include "progress.h"
 
 static const char usage_text[] =
     "usage: rasleak analyze [--json] [--warmup N] [--alpha A] [--min-rate METRIC=RATE]...\n"
-    "                       [--threads N] FILE\n"
+    "                       [--threads N] [--[no-]progress] FILE\n"
     "\n"
     "Reads a trend file (any layout rasleak run writes; '-' for standard input)\n"
     "and judges, for every target and metric, whether it grows.\n"
@@ -21,6 +22,7 @@ static const char usage_text[] =
     "  --min-rate METRIC=RATE growth per iteration below RATE is not a leak\n"
     "                         (defaults: 0.0001 for counts, 0.1 for bytes)\n"
     "  --threads N            threads for reading and judging: 1, or 2 (default)\n"
+    CLI_PROGRESS_USAGE
     "  -h, --help             this help\n";
 static const char exit_text[] =
     "\nexit: 0 no leak (or inconclusive, or only allowed leaks), 1 leak, 2 usage,\n"
@@ -32,6 +34,7 @@ int cmd_analyze(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         CLI_ANALYZE_LONGOPTS,
         {"threads", required_argument, NULL, 't'},
+        CLI_PROGRESS_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         CI_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -40,7 +43,7 @@ int cmd_analyze(int argc, char **argv)
     rasleak_analyze_config_init(&cfg);
     struct rasleak_min_rate *rates = NULL;
     size_t nrates = 0;
-    int json = 0, c, rc = EXIT_USAGE;
+    int json = 0, c, rc = EXIT_USAGE, progress = CLI_PROGRESS_AUTO;
     unsigned long long u;
     struct ci_opts ci;
     ci_opts_init(&ci);
@@ -51,6 +54,8 @@ int cmd_analyze(int argc, char **argv)
         int taken = ci_opt(&ci, c, optarg);
         if (taken == 0)
             taken = cli_analyze_option(&cfg, &rates, &nrates, c, optarg);
+        if (taken == 0)
+            taken = cli_progress_option(&progress, c);
         if (taken < 0)
             goto out;
         if (taken)
@@ -90,7 +95,11 @@ int cmd_analyze(int argc, char **argv)
 
     struct rasleak_analysis *a;
     struct rasleak_error err;
-    if (rasleak_analyze_file(argv[optind], &cfg, &a, &err) < 0) {
+    struct cli_analysis_progress pr;
+    cli_analysis_progress_attach(&pr, progress, argv[optind], &cfg);
+    int arc = rasleak_analyze_file(argv[optind], &cfg, &a, &err);
+    cli_analysis_progress_end(&pr, &cfg);
+    if (arc < 0) {
         cli_print_error(&err);
         rc = cli_input_exit(&err);
         goto out;

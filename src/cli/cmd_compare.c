@@ -8,6 +8,7 @@
 
 #include "ci_outputs.h"
 #include "cli.h"
+#include "progress.h"
 #include "rasleak/compare.h"
 #include "rasleak/sampler.h"
 
@@ -24,6 +25,8 @@ static const char usage_text[] =
     "                           BASELINE before it counts (default 0)\n"
     "  --warmup N, --alpha A, --min-rate METRIC=RATE\n"
     "                           how a trend file is analyzed (as for analyze)\n"
+    "  --[no-]progress          progress of analyzing a trend file on standard error\n"
+    "                           (as for analyze)\n"
     "  -h, --help               this help\n";
 
 static const char exit_text[] =
@@ -93,6 +96,7 @@ int cmd_compare(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"tolerance", required_argument, NULL, 'T'},
         CLI_ANALYZE_LONGOPTS,
+        CLI_PROGRESS_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         CI_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -105,7 +109,7 @@ int cmd_compare(int argc, char **argv)
     ci_opts_init(&ci);
     struct rasleak_cmp_side *base = NULL, *cur = NULL;
     struct rasleak_comparison *cmp = NULL;
-    int json = 0, c, rc = EXIT_USAGE;
+    int json = 0, c, rc = EXIT_USAGE, progress = CLI_PROGRESS_AUTO;
 
     optind = 1;
     opterr = 0;
@@ -113,6 +117,8 @@ int cmd_compare(int argc, char **argv)
         int taken = ci_opt(&ci, c, optarg);
         if (taken == 0)
             taken = cli_analyze_option(&acfg, &rates, &nrates, c, optarg);
+        if (taken == 0)
+            taken = cli_progress_option(&progress, c);
         if (taken < 0)
             goto out;
         if (taken)
@@ -151,7 +157,11 @@ int cmd_compare(int argc, char **argv)
     const char *paths[2] = {argv[optind], argv[optind + 1]};
     struct rasleak_cmp_side **sides[2] = {&base, &cur};
     for (int i = 0; i < 2; i++) {
-        if (rasleak_cmp_side_load(paths[i], &acfg, sides[i], &err) < 0) {
+        struct cli_analysis_progress pr;
+        cli_analysis_progress_attach(&pr, progress, paths[i], &acfg);
+        int lrc = rasleak_cmp_side_load(paths[i], &acfg, sides[i], &err);
+        cli_analysis_progress_end(&pr, &acfg);
+        if (lrc < 0) {
             cli_print_error(&err);
             rc = cli_input_exit(&err);
             goto out;

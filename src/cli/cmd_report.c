@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "sys.h"
 #include "rasleak/report.h"
 
 static const char usage_text[] =
     "usage: rasleak report [-o FILE] [--title TEXT] [--width PIXELS] [--warmup N]\n"
-    "                      [--alpha A] [--min-rate METRIC=RATE]... [--quiet] TRENDFILE\n"
+    "                      [--alpha A] [--min-rate METRIC=RATE]... [--quiet]\n"
+    "                      [--[no-]progress] TRENDFILE\n"
     "\n"
     "Writes one self-contained HTML file (inline SVG charts, no script, nothing\n"
     "fetched) with the verdict and why, the run's facts, and a chart of every\n"
@@ -31,6 +33,7 @@ static const char usage_text[] =
     "      --alpha A          significance level of the trend test (default 0.01)\n"
     "      --min-rate METRIC=RATE growth per iteration below RATE is not a leak\n"
     "  -q, --quiet            do not say where the report went\n"
+    CLI_PROGRESS_USAGE
     "  -h, --help             this help\n"
     "\n"
     "exit: 0 no leak (or inconclusive), 1 leak, 2 usage, 3 invalid input file,\n"
@@ -201,6 +204,7 @@ int cmd_report(int argc, char **argv)
         {"title", required_argument, NULL, 't'},
         {"width", required_argument, NULL, 'w'},
         CLI_ANALYZE_LONGOPTS,
+        CLI_PROGRESS_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -213,13 +217,15 @@ int cmd_report(int argc, char **argv)
     size_t nrates = 0;
     const char *output = NULL;
     char *spooled = NULL, *defout = NULL;
-    int quiet = 0, c, rc = EXIT_USAGE;
+    int quiet = 0, c, rc = EXIT_USAGE, progress = CLI_PROGRESS_AUTO;
     unsigned long long u;
 
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
         int taken = cli_analyze_option(&acfg, &rates, &nrates, c, optarg);
+        if (taken == 0)
+            taken = cli_progress_option(&progress, c);
         if (taken < 0)
             goto out;
         if (taken)
@@ -265,7 +271,13 @@ int cmd_report(int argc, char **argv)
     }
     struct rasleak_analysis *a;
     struct rasleak_error err;
+    /* One line for both passes: the analysis, then the drawing. */
+    struct cli_analysis_progress pr;
+    cli_analysis_progress_attach(&pr, progress, trend, &acfg);
+    rcfg.progress = acfg.progress;
+    rcfg.progress_ud = acfg.progress_ud;
     if (rasleak_analyze_file(path, &acfg, &a, &err) < 0) {
+        cli_analysis_progress_end(&pr, &acfg);
         if (spooled && strcmp(err.path, spooled) == 0)
             snprintf(err.path, sizeof err.path, "(stdin)");
         cli_print_error(&err);
@@ -278,6 +290,7 @@ int cmd_report(int argc, char **argv)
         cli_warn("'%s' was cut short: the report shows the %llu samples that were complete",
                  trend, (unsigned long long)a->samples);
     rc = cli_write_report(output, path, a, &rcfg, quiet);
+    cli_analysis_progress_end(&pr, &acfg);
     if (rc == 0)
         rc = cli_verdict_exit(a);
     rasleak_analysis_free(a);

@@ -19,6 +19,7 @@
 #include "rasleak/trend.h"
 #include "report/page.h"
 #include "report/text.h"
+#include "trend/reader_split.h"
 
 #define DEFAULT_PLOT_W 860
 #define MIN_PLOT_W 100
@@ -139,8 +140,12 @@ static void add_event(struct rasleak__page *p, json_t *rec)
     e->last_iter = iter;
 }
 
+/* Records between two reports of progress. */
+#define PROGRESS_EVERY 4096
+
 /* The second pass: samples into bins, events counted, the last records kept. */
-static int gather(struct rasleak__page *p, struct rasleak_error *err)
+static int gather(struct rasleak__page *p, const struct rasleak_report_config *cfg,
+                  struct rasleak_error *err)
 {
     struct rasleak_trend_reader *r;
     int rc = rasleak_trend_open(&r, p->path, err);
@@ -148,7 +153,11 @@ static int gather(struct rasleak__page *p, struct rasleak_error *err)
         return rc;
     json_t *rec;
     int type;
+    size_t size = rasleak__trend_size(r);
+    unsigned long nrec = 0;
     while ((type = rasleak_trend_next(r, &rec, err)) > 0) {
+        if (cfg->progress && ++nrec % PROGRESS_EVERY == 0)
+            cfg->progress(cfg->progress_ud, "drawing", rasleak__trend_pos(r), size);
         switch (type) {
         case RASLEAK_REC_SAMPLE:
             if (add_sample(p, r) < 0) {
@@ -173,6 +182,8 @@ static int gather(struct rasleak__page *p, struct rasleak_error *err)
             break;
         }
     }
+    if (type == 0 && cfg->progress)
+        cfg->progress(cfg->progress_ud, "drawing", size, size);
     rasleak_trend_close(r);
     return type < 0 ? type : 0;
 }
@@ -377,7 +388,7 @@ int rasleak_report_write(FILE *out, const char *path, const struct rasleak_analy
             nomem(err);
             goto out;
         }
-    if ((rc = gather(&p, err)) < 0)
+    if ((rc = gather(&p, cfg, err)) < 0)
         goto out;
 
     rasleak__page_head(&p);
