@@ -1,9 +1,10 @@
 /*
- * sampler/linux_proc.h - internal: what linux.c and linux_handles.c share.
+ * sampler/linux_proc.h - internal: what the files of the Linux sampler share.
  *
- * linux.c opens a process and takes the plain sample; linux_handles.c
- * classifies its descriptors, remembers when each was first seen, lists
- * the suspects and tells whether the process is still the one opened.
+ * linux.c opens a process and takes the plain sample; linux_heap.c reads
+ * the own process's heap for that sample; linux_handles.c classifies its
+ * descriptors, remembers when each was first seen, lists the suspects and
+ * tells whether the process is still the one opened.
  */
 #ifndef RASLEAK_LINUX_PROC_H
 #define RASLEAK_LINUX_PROC_H
@@ -28,7 +29,7 @@ struct rasleak_proc {
     long pid;
     int self;
     int heap;        /* heap_bytes() is meaningful: own process, known allocator */
-    unsigned heap_every;  /* read the heap every this many samples (see heap_sample()) */
+    unsigned heap_every;  /* read the heap every this many samples (see linux_heap.c) */
     unsigned heap_wait;   /* samples left before the next read */
     unsigned heap_reads;  /* reads so far, to time one in HEAP_TIME_EVERY */
     int fd_dir;      /* /proc/<pid>/fd */
@@ -59,5 +60,14 @@ int rasleak__proc_count_maps(struct rasleak_proc *p, double *out);
 
 /* Release what rasleak_proc_want() allocated. */
 void rasleak__proc_free_extras(struct rasleak_proc *p);
+
+/*
+ * The own heap's in-use bytes for this sample, or NAN when the read is
+ * skipped because it has become too slow to take every time.
+ */
+double rasleak__heap_sample(struct rasleak_proc *p);
+
+/* Whether the heap can be read at all: 1 or 0; `p` was just allocated. */
+int rasleak__heap_usable(const struct rasleak_proc *p);
 
 #endif
