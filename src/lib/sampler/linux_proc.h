@@ -1,10 +1,12 @@
 /*
  * sampler/linux_proc.h - internal: what the files of the Linux sampler share.
  *
- * linux.c opens a process and takes the plain sample; linux_heap.c reads
- * the own process's heap for that sample; linux_handles.c classifies its
- * descriptors, remembers when each was first seen, lists the suspects and
- * tells whether the process is still the one opened.
+ * linux_open.c opens a process and reads what does not change while it
+ * is watched; linux.c takes the plain sample and chooses, at open, how
+ * each counter is read; linux_heap.c reads the own process's heap for that
+ * sample; linux_handles.c classifies the descriptors, remembers when each
+ * was first seen, lists the suspects and tells whether the process is
+ * still the one opened.
  */
 #ifndef RASLEAK_LINUX_PROC_H
 #define RASLEAK_LINUX_PROC_H
@@ -52,8 +54,24 @@ struct rasleak_proc {
     _Alignas(8) char dirbuf[RASLEAK__DIRENT_BUF];
 };
 
+/* Parse an unsigned decimal at *s, after blanks, and advance *s; 0 or -1. */
+int rasleak__parse_ull(const char **s, const char *end, unsigned long long *out);
+
 /* Field `field` (from 1, >= 3) of a /proc/<pid>/stat line; 0 or -1. */
 int rasleak__stat_field(const char *buf, size_t len, int field, unsigned long long *out);
+
+/* pread the kept stat file into buf, NUL-terminated; its length, or -errno. */
+ssize_t rasleak__proc_read_stat(struct rasleak_proc *p, char *buf, size_t size);
+
+/*
+ * vm, rss and anonymous rss in bytes from one pread of the kept statm
+ * file: 0, -EINVAL when it cannot be parsed, or -errno (-ESRCH when the
+ * process is a zombie).
+ */
+int rasleak__proc_read_statm(struct rasleak_proc *p, double *vm, double *rss, double *anon);
+
+/* Choose, at open, the fast or the slow way to count handles and threads. */
+void rasleak__proc_detect_modes(struct rasleak_proc *p);
 
 /* Count the lines of the kept maps file; 0 or -errno. */
 int rasleak__proc_count_maps(struct rasleak_proc *p, double *out);
