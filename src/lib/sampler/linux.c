@@ -36,13 +36,13 @@
  * is in linux_heap.c.
  */
 #include <errno.h>
-#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "rasleak/sampler.h"
+#include "sampler/common.h"
 #include "sampler/linux_proc.h"
 
 /* How a metric is read; decided at open, see rasleak__proc_detect_modes(). */
@@ -223,11 +223,10 @@ int rasleak_proc_sample(struct rasleak_proc *p, struct rasleak_sample *out,
     ssize_t slen = 0;
     int rc;
 
-    if (p == NULL || out == NULL)
-        return rasleak_error_set(err, RASLEAK_EINVAL, 0, "no process or sample");
+    rc = rasleak__sample_begin(p, out, err);
+    if (rc < 0)
+        return rc;
     v = out->values;
-    for (int m = 0; m < RASLEAK_METRIC_COUNT; m++)
-        v[m] = NAN;
 
     if (p->thread_mode == READ_FALLBACK) {
         slen = rasleak__proc_read_stat(p, sbuf, sizeof sbuf);

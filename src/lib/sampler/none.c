@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "rasleak/sampler.h"
+#include "sampler/common.h"
 
 struct rasleak_proc {
     long pid;
@@ -67,11 +68,7 @@ int rasleak_proc_find_service(const char *name, struct rasleak_service *out,
 int rasleak_proc_sample(struct rasleak_proc *p, struct rasleak_sample *out,
                         struct rasleak_error *err)
 {
-    if (p == NULL || out == NULL)
-        return rasleak_error_set(err, RASLEAK_EINVAL, 0, "no process or sample");
-    for (int m = 0; m < RASLEAK_METRIC_COUNT; m++)
-        out->values[m] = NAN;
-    return 0;
+    return rasleak__sample_begin(p, out, err);
 }
 
 long rasleak_proc_pid(const struct rasleak_proc *p)

@@ -44,6 +44,7 @@
 
 #include "rasleak/sampler.h"
 #include "platform/os.h"
+#include "sampler/common.h"
 
 /* The documented per-process handle limit of Windows (2^24). */
 #define HANDLE_LIMIT 16777216.0
@@ -146,11 +147,10 @@ int rasleak_proc_sample(struct rasleak_proc *p, struct rasleak_sample *out,
     PROCESSENTRY32 pe;
     int rc;
 
-    if (p == NULL || out == NULL)
-        return rasleak_error_set(err, RASLEAK_EINVAL, 0, "no process or sample");
+    rc = rasleak__sample_begin(p, out, err);
+    if (rc < 0)
+        return rc;
     v = out->values;
-    for (int m = 0; m < RASLEAK_METRIC_COUNT; m++)
-        v[m] = NAN;
     if (exited(p))
         return gone(p, err);
 
