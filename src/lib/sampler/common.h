@@ -10,6 +10,8 @@
 #ifndef RASLEAK_SAMPLER_COMMON_H
 #define RASLEAK_SAMPLER_COMMON_H
 
+#include <stddef.h>
+
 #include "rasleak/sampler.h"
 
 /*
@@ -20,5 +22,19 @@
  */
 int rasleak__sample_begin(const struct rasleak_proc *p, struct rasleak_sample *out,
                           struct rasleak_error *err);
+
+/* How many ids of processes with the searched name a search keeps. */
+#define RASLEAK__NAMED_MAX 8
+
+/*
+ * The outcome of rasleak_proc_find_name() once the processes are counted:
+ * `n` are named `name`, and found[] holds the ids of the first ones, up to
+ * RASLEAK__NAMED_MAX.  0 with the id in *pid when there is exactly one;
+ * RASLEAK_ENOENT when there is none; RASLEAK_EINVAL when there are
+ * several, with their ids in the message, since watching one of them
+ * picked at random would measure a guess.
+ */
+int rasleak__pick_named(const char *name, const long *found, size_t n, long *pid,
+                        struct rasleak_error *err);
 
 #endif

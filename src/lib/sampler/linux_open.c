@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "rasleak/sampler.h"
+#include "sampler/common.h"
 #include "sampler/linux_proc.h"
 
 /* Read a whole small file once (at open).  Length, or -errno. */
@@ -292,9 +293,8 @@ int rasleak_proc_find_name(const char *name, long *pid, struct rasleak_error *er
 {
     DIR *d;
     struct dirent *de;
-    long found[8];
+    long found[RASLEAK__NAMED_MAX];
     size_t n = 0;
-    char ids[128] = "";
 
     if (name == NULL || pid == NULL || name[0] == '\0')
         return rasleak_error_set(err, RASLEAK_EINVAL, 0, "no process name");
@@ -313,24 +313,12 @@ int rasleak_proc_find_name(const char *name, long *pid, struct rasleak_error *er
         comm[strcspn(comm, "\n")] = '\0';
         if (strcmp(comm, name) != 0)
             continue;
-        if (n < sizeof found / sizeof found[0])
+        if (n < RASLEAK__NAMED_MAX)
             found[n] = id;
         n++;
     }
     closedir(d);
-    if (n == 0)
-        return rasleak_error_set(err, RASLEAK_ENOENT, 0, "no process named '%s' is running",
-                                 name);
-    if (n > 1) {
-        for (size_t i = 0; i < n && i < sizeof found / sizeof found[0]; i++)
-            snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%ld", i ? ", " : "",
-                     found[i]);
-        return rasleak_error_set(err, RASLEAK_EINVAL, 0,
-                                 "%zu processes are named '%s' (%s%s); watch one by its id",
-                                 n, name, ids, n > sizeof found / sizeof found[0] ? ", ..." : "");
-    }
-    *pid = found[0];
-    return 0;
+    return rasleak__pick_named(name, found, n, pid, err);
 }
 
 int rasleak_proc_find_service(const char *name, struct rasleak_service *out,

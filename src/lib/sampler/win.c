@@ -295,9 +295,9 @@ int rasleak_proc_find_name(const char *name, long *pid, struct rasleak_error *er
 {
     HANDLE snap;
     PROCESSENTRY32 pe;
-    long found[8];
-    size_t n = 0, nmax = sizeof found / sizeof found[0];
-    char exe[MAX_PATH], ids[128] = "", text[256];
+    long found[RASLEAK__NAMED_MAX];
+    size_t n = 0;
+    char exe[MAX_PATH], text[256];
 
     if (name == NULL || pid == NULL || name[0] == '\0')
         return rasleak_error_set(err, RASLEAK_EINVAL, 0, "no process name");
@@ -313,24 +313,12 @@ int rasleak_proc_find_name(const char *name, long *pid, struct rasleak_error *er
     for (BOOL ok = Process32First(snap, &pe); ok; ok = Process32Next(snap, &pe)) {
         if (lstrcmpiA(pe.szExeFile, name) != 0 && lstrcmpiA(pe.szExeFile, exe) != 0)
             continue;
-        if (n < nmax)
+        if (n < RASLEAK__NAMED_MAX)
             found[n] = (long)pe.th32ProcessID;
         n++;
     }
     CloseHandle(snap);
-    if (n == 0)
-        return rasleak_error_set(err, RASLEAK_ENOENT, 0, "no process named '%s' is running",
-                                 name);
-    if (n > 1) {
-        for (size_t i = 0; i < n && i < nmax; i++)
-            snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%ld", i ? ", " : "",
-                     found[i]);
-        return rasleak_error_set(err, RASLEAK_EINVAL, 0,
-                                 "%u processes are named '%s' (%s%s); watch one by its id",
-                                 (unsigned)n, name, ids, n > nmax ? ", ..." : "");
-    }
-    *pid = found[0];
-    return 0;
+    return rasleak__pick_named(name, found, n, pid, err);
 }
 
 static const char *state_name(DWORD s)
