@@ -75,7 +75,7 @@ _rasleak()
         esac
         ;;
     analyze)
-        opts="--json --warmup --alpha --min-rate --threads --junit --annotations --json-file --allow --upload --upload-trend --upload-required -h --help"
+        opts="--json --warmup --alpha --min-rate --threads --progress --no-progress --junit --annotations --json-file --allow --upload --upload-trend --upload-required -h --help"
         case $prev in
         --warmup|--alpha|--min-rate|--threads|--upload) return ;;
         --annotations) COMPREPLY=($(compgen -W "github" -- "$cur")); return ;;
@@ -83,7 +83,7 @@ _rasleak()
         esac
         ;;
     compare)
-        opts="--json --tolerance --warmup --alpha --min-rate --junit --annotations --json-file --allow --upload --upload-trend --upload-required -h --help"
+        opts="--json --tolerance --warmup --alpha --min-rate --progress --no-progress --junit --annotations --json-file --allow --upload --upload-trend --upload-required -h --help"
         case $prev in
         --tolerance|--warmup|--alpha|--min-rate|--upload) return ;;
         --annotations) COMPREPLY=($(compgen -W "github" -- "$cur")); return ;;
@@ -91,7 +91,7 @@ _rasleak()
         esac
         ;;
     report)
-        opts="-o --output --title --width --warmup --alpha --min-rate -q --quiet -h --help"
+        opts="-o --output --title --width --warmup --alpha --min-rate --progress --no-progress -q --quiet -h --help"
         case $prev in
         -o|--output)
             COMPREPLY=($(compgen -f -X '!*.html' -- "$cur") $(compgen -d -- "$cur"))
