@@ -14,6 +14,7 @@
 
 #include "ci_outputs.h"
 #include "cli.h"
+#include "progress.h"
 #include "rasleak/report.h"
 #include "rasleak/run.h"
 #include "sys.h"
@@ -137,12 +138,7 @@ static void progress(void *ctx, const struct rasleak_progress *p)
                               ? "n/a"
                               : cli_signed_bytes(p->rss_delta_bytes, a, sizeof a));
     }
-    int cols = cli_term_columns();
-    size_t max = cols > 1 ? (size_t)cols - 1 : 1;
-    if (strlen(line) > max)
-        line[max] = '\0';
-    fprintf(stderr, "\r%s\033[K", line);
-    fflush(stderr);
+    cli_progress_draw(line);
 }
 
 struct run_args {
@@ -392,7 +388,7 @@ static int execute(struct run_args *a)
     struct rasleak_run_result res;
     int rc = rasleak_run_watch(&cfg, &a->watch.cfg, &res, &err);
     if (show_progress)
-        fputs("\r\033[K", stderr);
+        cli_progress_clear();
     rasleak_trend_writer_free(w);
     int close_failed = 0;
     if (!to_stdout) {
