@@ -59,7 +59,8 @@ int rasleak_sen_intercept(const double *x, const double *y, size_t n, double slo
  * them, for a caller that needs both but the slope first (as above): the
  * uniform sample of all slopes is drawn once, and the interval's ranks
  * start from the band of slopes, its sample and the point orders the
- * slope's search found on its way.  Same numbers as
+ * slope's search found on its way.  An interval asked for again at a
+ * variance that gives the same ranks costs nothing.  Same numbers as
  * rasleak_sen_slope() and rasleak_sen_interval().  x and y are borrowed
  * until rasleak_sen_ctx_free(); the context is not for two threads at once.
  */

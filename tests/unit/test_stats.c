@@ -637,6 +637,24 @@ static void test_sen_ctx_kept_band(void **state)
             if (kind == 0 && widen[w] > 1.0 && passes < 6)
                 fail_msg("outside the kept band: %lu passes, want the full search", passes);
         }
+        /* The last interval again at a variance a rounding away (the same
+         * ranks): the same slopes, and no pass. */
+        double v = mk.var * widen[2], v2 = v * (1.0 + 1e-13), rl, ru, rl2, ru2;
+        interval_ranks(n, v, &rl, &ru);
+        interval_ranks(n, v2, &rl2, &ru2);
+        assert_true(rl == rl2 && ru == ru2);
+        double lo, hi, lo2, hi2;
+        assert_int_equal(rasleak_sen_ctx_interval(c, v, 0.95, &lo, &hi), 0);
+        unsigned long before = rasleak__sen_ctx_counts(c).passes;
+        assert_int_equal(rasleak_sen_ctx_interval(c, v2, 0.95, &lo2, &hi2), 0);
+        assert_int_equal(rasleak__sen_ctx_counts(c).passes, before);
+        assert_true(lo2 == lo && hi2 == hi);
+        if (kind != 2) {
+            /* Other ranks are searched for (kind 2 is constant: every
+             * slope is 0, found without a pass). */
+            assert_int_equal(rasleak_sen_ctx_interval(c, v * 4, 0.95, &lo2, &hi2), 0);
+            assert_true(rasleak__sen_ctx_counts(c).passes > before);
+        }
         rasleak_sen_ctx_free(c);
         free(x);
         free(y);

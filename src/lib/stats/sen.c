@@ -168,7 +168,7 @@ static int direct_ranks(const double *x, const double *y, size_t n,
 
 /* The work kept between the calls on one series: the fast method's
  * uniform sample of all slopes and what its first search kept (struct
- * fast, nbase). */
+ * fast, nbase), and the last interval's ranks and slopes. */
 struct rasleak_sen_ctx {
     const double *x, *y;
     size_t n;
@@ -176,6 +176,9 @@ struct rasleak_sen_ctx {
     int threads;                       /* 1: one thread; 0: two from thread_min_n on */
     int ready;                         /* f is initialised */
     struct fast f;
+    int have_ci;                       /* ci_k, ci_v hold the last interval */
+    uint64_t ci_k[2];
+    double ci_v[2];
 };
 
 static size_t thread_min_n = THREAD_MIN_N;
@@ -448,11 +451,22 @@ int rasleak_sen_ctx_interval(struct rasleak_sen_ctx *c, double mk_var, double co
     uint64_t k[2];
     double v[2];
     ci_ranks((uint64_t)c->n * (c->n - 1) / 2, mk_var, confidence, &k[0], &k[1]);
+    /* The same ranks again (a variance that differs in its last digits,
+     * from a series that is this one shifted): the same slopes. */
+    if (c->have_ci && k[0] == c->ci_k[0] && k[1] == c->ci_k[1]) {
+        *lo = c->ci_v[0];
+        *hi = c->ci_v[1];
+        return 0;
+    }
     int rc = ctx_ranks(c, k, v, k[0] == k[1] ? 1 : 2);
     if (rc < 0)
         return rc;
     *lo = v[0];
     *hi = k[0] == k[1] ? v[0] : v[1];
+    c->have_ci = 1;
+    memcpy(c->ci_k, k, sizeof k);
+    c->ci_v[0] = *lo;
+    c->ci_v[1] = *hi;
     return 0;
 }
 
