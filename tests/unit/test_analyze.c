@@ -16,6 +16,7 @@
 #include "rasleak/analysis.h"
 #include "rasleak/trend.h"
 #include "analyze/judge.h"
+#include "analyze/series.h"
 
 static char path[64];
 
@@ -801,6 +802,97 @@ static void test_progress(void **state)
     assert_int_equal(log.judging, 0);
 }
 
+/*
+ * Series that are one another shifted by a constant share the trend
+ * statistics: each result is exactly (byte for byte) what judging it
+ * alone gives, and the later ones of a group did take the kept fit.
+ */
+static void test_shifted_series_share_the_fit(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static double x[N], y[3][N];
+    unsigned seed = 99;
+    double ar = 0;
+    for (int i = 0; i < N; i++) {
+        x[i] = i + 1;
+        ar = 0.8 * ar + 600 * noise(&seed);  /* correlated: Hamed-Rao widens */
+        y[0][i] = 8e6 + 64.0 * i + floor(ar);
+        y[1][i] = y[0][i] - 7065600;
+        y[2][i] = y[0][i] + 12345;
+    }
+    static const char *metric[3] = {"rss_bytes", "private_bytes", "heap_bytes"};
+    struct rasleak_series_result alone[3], shared[3];
+    for (int k = 0; k < 3; k++)
+        rasleak__judge_series(NULL, "t", metric[k], x, y[k], N, NAN, NAN, &alone[k]);
+    struct rasleak__judge_share *share = rasleak__judge_share_new();
+    assert_non_null(share);
+    for (int k = 0; k < 3; k++)
+        rasleak__judge_series_shared(NULL, "t", metric[k], x, y[k], N, NAN, NAN, share,
+                                     &shared[k]);
+    assert_int_equal(rasleak__judge_share_count(share), 2);
+    rasleak__judge_share_free(share);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(alone[k].verdict, RASLEAK_LEAK);
+        assert_true(alone[k].mk_var_corrected > alone[k].mk_var);
+        assert_memory_equal(&shared[k], &alone[k], sizeof alone[k]);
+    }
+    /* The intercept and the values are the shifted series' own. */
+    assert_true(fabs(shared[1].intercept - (shared[0].intercept - 7065600)) < 1e-6);
+    assert_true(shared[1].last_value == y[1][N - 1]);
+
+    /* A series cut at its limit fits its own part; the next still shares
+     * with nothing kept by it, and every result is still its own. */
+    double limit = y[0][2 * N / 3];
+    share = rasleak__judge_share_new();
+    rasleak__judge_series_shared(NULL, "t", metric[0], x, y[0], N, limit, NAN, share,
+                                 &shared[0]);
+    rasleak__judge_series_shared(NULL, "t", metric[1], x, y[1], N, limit, NAN, share,
+                                 &shared[1]);
+    assert_int_equal(rasleak__judge_share_count(share), 0);
+    rasleak__judge_share_free(share);
+    rasleak__judge_series(NULL, "t", metric[0], x, y[0], N, limit, NAN, &alone[0]);
+    rasleak__judge_series(NULL, "t", metric[1], x, y[1], N, limit, NAN, &alone[1]);
+    assert_false(isnan(alone[0].reached_limit_iter));
+    assert_memory_equal(&shared[0], &alone[0], sizeof alone[0]);
+    assert_memory_equal(&shared[1], &alone[1], sizeof alone[1]);
+}
+
+/* Which series are others shifted: whole numbers, the same samples. */
+static void test_series_shifted(void **state)
+{
+    (void)state;
+    struct rasleak__series_set set;
+    memset(&set, 0, sizeof set);
+    const char *target[4] = {"self", "self", "self", "self"};
+    const char *metric[4] = {"rss_bytes", "private_bytes", "heap_bytes", "vm_bytes"};
+    for (int i = 1; i <= 500; i++) {
+        double v[4] = {4096.0 * (1000 + i / 7), 4096.0 * (1000 + i / 7) - 8192, 0, 0};
+        v[2] = v[0] + 0.5;                          /* shifted, but not whole numbers */
+        v[3] = i == 500 ? v[0] + 1 : v[0] + 4096;  /* shifted but for the last sample */
+        struct rasleak_trend_sample s = {(uint64_t)i, i * 0.01, 1, 1, NAN, NAN, 4,
+                                         target, metric, v, 1};
+        assert_int_equal(rasleak__series_add_sample(&set, &s), 0);
+    }
+    assert_int_equal(set.n, 4);
+    double off = 0;
+    assert_true(rasleak__series_shifted(&set.items[0], &set.items[1], &off));
+    assert_true(off == -8192);
+    assert_true(rasleak__series_shifted(&set.items[1], &set.items[0], &off));
+    assert_true(off == 8192);
+    assert_false(rasleak__series_shifted(&set.items[0], &set.items[2], &off));
+    assert_false(rasleak__series_shifted(&set.items[0], &set.items[3], &off));
+    /* Other samples: the same values at other iterations are not a shift. */
+    struct rasleak__series b = set.items[1];
+    uint32_t *xi = malloc(b.n * sizeof *xi);
+    memcpy(xi, b.xi, b.n * sizeof *xi);
+    xi[250]++;
+    b.xi = xi;
+    assert_false(rasleak__series_shifted(&set.items[0], &b, &off));
+    free(xi);
+    rasleak__series_free(&set);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -823,6 +915,8 @@ int main(void)
         cmocka_unit_test(test_seeded_hundredth),
         cmocka_unit_test(test_judge_constant_and_short),
         cmocka_unit_test(test_judge_projection_words),
+        cmocka_unit_test(test_shifted_series_share_the_fit),
+        cmocka_unit_test(test_series_shifted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

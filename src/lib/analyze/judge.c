@@ -58,18 +58,47 @@ struct fit {
     struct rasleak_ols ols;
 };
 
-static int fit(const double *x, const double *y, size_t n, double confidence, int threads,
-               struct fit *f)
+/*
+ * What a series judged with rasleak__judge_series_shared() keeps for the
+ * next ones of its group, which are it shifted by a constant: its fit and
+ * Sen's context (which borrows its x and y).
+ */
+struct rasleak__judge_share {
+    int first_done;   /* only the first series of the group keeps its fit */
+    int kept;
+    size_t n;
+    size_t shared;    /* series fitted from the kept fit (for the tests) */
+    struct fit f;
+    struct rasleak_sen_ctx *sen;
+};
+
+struct rasleak__judge_share *rasleak__judge_share_new(void)
 {
-    int rc;
-    struct rasleak_sen_ctx *sen = NULL;
-    if ((rc = rasleak_mk(y, n, &f->mk)) < 0 || (rc = rasleak_sen_ctx_new(x, y, n, &sen)) < 0 ||
-        (rc = rasleak_sen_ctx_set_threads(sen, threads == 1 ? 1 : 0)) < 0 ||
-        (rc = rasleak_sen_ctx_slope(sen, &f->slope)) < 0 ||
-        (rc = rasleak_mk_hamed_rao(x, y, n, &f->mk, f->slope, HR_ALPHA_LAGS, 0, &f->hr)) < 0) {
-        rasleak_sen_ctx_free(sen);
+    return calloc(1, sizeof(struct rasleak__judge_share));
+}
+
+size_t rasleak__judge_share_count(const struct rasleak__judge_share *s)
+{
+    return s->shared;
+}
+
+void rasleak__judge_share_free(struct rasleak__judge_share *s)
+{
+    if (s)
+        rasleak_sen_ctx_free(s->sen);
+    free(s);
+}
+
+/*
+ * Hamed-Rao's correction of the test, the variance it uses and the slope
+ * interval at that variance; then the intercept and least squares.
+ */
+static int fit_rest(const double *x, const double *y, size_t n, double confidence,
+                    struct rasleak_sen_ctx *sen, struct fit *f)
+{
+    int rc = rasleak_mk_hamed_rao(x, y, n, &f->mk, f->slope, HR_ALPHA_LAGS, 0, &f->hr);
+    if (rc < 0)
         return rc;
-    }
     /*
      * Negative autocorrelation would shrink the variance and make the test
      * bolder than the plain one; a leak detector has no use for that.
@@ -83,12 +112,55 @@ static int fit(const double *x, const double *y, size_t n, double confidence, in
         f->z = 0;
         f->p = 1;
     }
-    rc = rasleak_sen_ctx_interval(sen, f->var_used, confidence, &f->lo, &f->hi);
-    rasleak_sen_ctx_free(sen);
-    if (rc < 0 || (rc = rasleak_sen_intercept(x, y, n, f->slope, &f->intercept)) < 0 ||
+    if ((rc = rasleak_sen_ctx_interval(sen, f->var_used, confidence, &f->lo, &f->hi)) < 0 ||
+        (rc = rasleak_sen_intercept(x, y, n, f->slope, &f->intercept)) < 0 ||
         (rc = rasleak_ols(x, y, n, &f->ols)) < 0)
         return rc;
     return 0;
+}
+
+/*
+ * Fit the series.  With `keep`, which holds nothing yet, the fit and
+ * Sen's context are kept there for the series shifted from this one.
+ */
+static int fit(const double *x, const double *y, size_t n, double confidence, int threads,
+               struct rasleak__judge_share *keep, struct fit *f)
+{
+    int rc;
+    struct rasleak_sen_ctx *sen = NULL;
+    if ((rc = rasleak_mk(y, n, &f->mk)) < 0 || (rc = rasleak_sen_ctx_new(x, y, n, &sen)) < 0 ||
+        (rc = rasleak_sen_ctx_set_threads(sen, threads == 1 ? 1 : 0)) < 0 ||
+        (rc = rasleak_sen_ctx_slope(sen, &f->slope)) < 0 ||
+        (rc = fit_rest(x, y, n, confidence, sen, f)) < 0) {
+        rasleak_sen_ctx_free(sen);
+        return rc;
+    }
+    if (keep) {
+        keep->kept = 1;
+        keep->n = n;
+        keep->f = *f;
+        keep->sen = sen;
+    } else {
+        rasleak_sen_ctx_free(sen);
+    }
+    return 0;
+}
+
+/*
+ * Fit a series that is the kept one shifted by a constant: Mann-Kendall's
+ * S and variance and every pairwise slope are the kept series', so its
+ * test and Sen's slope are taken as they are.  Hamed-Rao's correction is
+ * computed afresh (it ranks residuals, which the shift rounds otherwise),
+ * and the interval at the resulting variance comes from the kept context,
+ * at no cost when the variance gives the same ranks.
+ */
+static int fit_shifted(const double *x, const double *y, size_t n, double confidence,
+                       struct rasleak__judge_share *share, struct fit *f)
+{
+    share->shared++;
+    f->mk = share->f.mk;
+    f->slope = share->f.slope;
+    return fit_rest(x, y, n, confidence, share->sen, f);
 }
 
 /*
@@ -177,6 +249,20 @@ void rasleak__judge_series(const struct rasleak_analyze_config *cfg, const char 
                            double limit, double sec_per_iter,
                            struct rasleak_series_result *out)
 {
+    rasleak__judge_series_shared(cfg, target, metric, x, y, n, limit, sec_per_iter, NULL, out);
+}
+
+void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, const char *target,
+                                  const char *metric, const double *x, const double *y,
+                                  size_t n, double limit, double sec_per_iter,
+                                  struct rasleak__judge_share *share,
+                                  struct rasleak_series_result *out)
+{
+    /* Only the first call on a share may keep: the later series' arrays
+     * are freed after their call. */
+    int first = share && !share->first_done;
+    if (share)
+        share->first_done = 1;
     struct rasleak_analyze_config defaults;
     if (!cfg) {
         rasleak_analyze_config_init(&defaults);
@@ -223,8 +309,14 @@ void rasleak__judge_series(const struct rasleak_analyze_config *cfg, const char 
     }
     int at_limit = !isnan(out->reached_limit_iter);
 
+    /* Only whole series are shared: one cut at its limit fits its own part. */
     struct fit f;
-    if (fit(x, y, m, cfg->confidence, cfg->threads, &f) < 0) {
+    int rc;
+    if (share && share->kept && m == n && share->n == n)
+        rc = fit_shifted(x, y, m, cfg->confidence, share, &f);
+    else
+        rc = fit(x, y, m, cfg->confidence, cfg->threads, first && m == n ? share : NULL, &f);
+    if (rc < 0) {
         out->verdict = RASLEAK_INCONCLUSIVE;
         snprintf(out->reason, sizeof out->reason, "statistics failed on this series");
         return;

@@ -32,6 +32,28 @@ void rasleak__judge_series(const struct rasleak_analyze_config *cfg, const char 
                            double limit, double sec_per_iter,
                            struct rasleak_series_result *out);
 
+/*
+ * The same for a group of series of which each after the first is the
+ * first shifted by a constant (rasleak__series_shifted, analyze/series.h),
+ * judged one after the other with one `share`: the first fits fully and
+ * keeps its fit; the others take its trend statistics, which the shift
+ * does not change, and fit only what it does (Hamed-Rao's correction, the
+ * intercept, least squares).  The results are those of
+ * rasleak__judge_series() on each.  The first series' x and y must stay
+ * valid until the share is freed.  A series cut at its limit is fitted on
+ * its own.
+ */
+struct rasleak__judge_share;
+struct rasleak__judge_share *rasleak__judge_share_new(void);
+void rasleak__judge_share_free(struct rasleak__judge_share *s);
+/* How many series took the kept fit (for the tests). */
+size_t rasleak__judge_share_count(const struct rasleak__judge_share *s);
+void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, const char *target,
+                                  const char *metric, const double *x, const double *y,
+                                  size_t n, double limit, double sec_per_iter,
+                                  struct rasleak__judge_share *share,
+                                  struct rasleak_series_result *out);
+
 /* The minimum growth over the run and rate per iteration for `metric`. */
 double rasleak__min_growth(const char *metric);
 double rasleak__min_rate(const struct rasleak_analyze_config *cfg, const char *metric);

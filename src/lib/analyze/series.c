@@ -9,6 +9,7 @@
  * their metrics in the same order every time, so the next series is almost
  * always the one after the last found: the look-up tries that first.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,6 +201,30 @@ int rasleak__series_arrays(const struct rasleak__series_set *set, const struct r
     }
     *x = all ? set->iters : *x_owned;
     return 0;
+}
+
+static double value_at(const struct rasleak__series *s, size_t i)
+{
+    return s->yd ? s->yd[i] : s->yf[i];
+}
+
+int rasleak__series_shifted(const struct rasleak__series *a, const struct rasleak__series *b,
+                            double *offset)
+{
+    if (a->n == 0 || a->n != b->n)
+        return 0;
+    /* One loop that stops at the first difference: most pairs of series
+     * of a target differ at once. */
+    const double whole = 0x1p53;
+    double d = value_at(b, 0) - value_at(a, 0);
+    for (size_t i = 0; i < a->n; i++) {
+        double va = value_at(a, i), vb = value_at(b, i);
+        if (a->xi[i] != b->xi[i] || vb - va != d || !(fabs(va) < whole) ||
+            !(fabs(vb) < whole) || floor(va) != va || floor(vb) != vb)
+            return 0;
+    }
+    *offset = d;
+    return 1;
 }
 
 int rasleak__series_constant(const struct rasleak__series *s)

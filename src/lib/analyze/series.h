@@ -55,6 +55,17 @@ int rasleak__series_merge(struct rasleak__series_set *a, struct rasleak__series_
 int rasleak__series_arrays(const struct rasleak__series_set *set, const struct rasleak__series *s,
                            const double **x, double **x_owned, double **y);
 
+/*
+ * Whether `b` is `a` shifted by one constant, exactly: the same samples,
+ * b's value minus a's the same at every one (*offset), and every value a
+ * whole number below 2^53, so that any two values of b differ by exactly
+ * what the same two of a do.  Then every pairwise slope, the Mann-Kendall
+ * statistic and Sen's slope and interval of b are a's (rss_bytes and
+ * private_bytes of a process whose shared pages do not change).
+ */
+int rasleak__series_shifted(const struct rasleak__series *a, const struct rasleak__series *b,
+                            double *offset);
+
 /* Whether every value of the series is the same (judged without statistics). */
 int rasleak__series_constant(const struct rasleak__series *s);
 
