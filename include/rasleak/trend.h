@@ -132,7 +132,8 @@ int rasleak_trend_next(struct rasleak_trend_reader *r, json_t **rec,
 /*
  * The sample rasleak_trend_next() last returned, in either form (a full
  * sample object or a compact row), as columns: value[i] is metric
- * metric[i] of target target[i].  Valid until the next call.  The column
+ * metric[i] of target target[i], NAN when a compact row has null there
+ * (not measured in that sample).  Valid until the next call.  The column
  * arrays change only when `columns` changes (a full sample whose targets
  * or metrics differ from the one before): a caller may map columns to its
  * own series once per change.

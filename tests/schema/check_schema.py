@@ -103,6 +103,8 @@ def main():
         [1, 0.5, "later", True, 1, 1, [3]],
         [1, 0.5, "measure", True, 1, 1, [-3]],
         [1, 0.5, "measure", True, 1, 1, 7],
+        {"type": "sample", "iter": 1, "t": 0, "phase": "measure", "ok": True,
+         "dial_us": 1, "hangup_us": 1, "targets": {"self": {"handles": None}}},
         [1, 0.5],
         {"type": "suspects", "iter": 9, "t": 1, "target": "self", "pid": 1, "since_iter": 1,
          "total": 1, "by_type": [{"type": "sockets", "count": 1}], "listed": 0, "handles": []},
@@ -110,6 +112,8 @@ def main():
     ]
     for b in bad:
         check(not v.is_valid(b), f"schema accepts a bad record {b}")
+    # null in a row: a metric not measured in that sample
+    check(v.is_valid([5, 0.5, "measure", True, 1, 1, [10, None]]), "a row with null")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

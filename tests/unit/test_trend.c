@@ -269,28 +269,40 @@ static void test_compact_matches_jsonl(void **state)
         assert_int_equal(a.ok, samples % 5 != 0);
         assert_true(a.dial_us == b.dial_us && a.dial_us == samples % 11);
         assert_true(a.hangup_us == b.hangup_us);
-        assert_int_equal(a.n, b.n);
-        assert_int_equal(a.columns, b.columns);
+        /* The row keeps the columns where rss_bytes was not measured
+         * (null, NAN here); the object leaves the metric out. */
+        int gap = samples >= 1500 && samples <= 1502;
+        assert_int_equal(b.n, gap ? 2 : samples >= 2000 ? 4 : 3);
+        assert_int_equal(a.n, samples >= 2000 ? 4 : 3);
         if (a.columns != last)
             changes++;
         last = a.columns;
+        size_t have = 0;
         for (size_t k = 0; k < a.n; k++) {
-            assert_string_equal(a.target[k], b.target[k]);
-            assert_string_equal(a.metric[k], b.metric[k]);
-            assert_true(a.value[k] == b.value[k]);
+            if (isnan(a.value[k])) {
+                assert_true(gap);
+                assert_string_equal(a.metric[k], "rss_bytes");
+                continue;
+            }
+            assert_true(have < b.n);
+            assert_string_equal(a.target[k], b.target[have]);
+            assert_string_equal(a.metric[k], b.metric[have]);
+            assert_true(a.value[k] == b.value[have]);
+            have++;
         }
-        assert_int_equal(a.n, samples >= 1500 && samples <= 1502 ? 2 : samples >= 2000 ? 4 : 3);
+        assert_int_equal(have, b.n);
     }
     assert_int_equal(tc, RASLEAK_REC_END);
     assert_int_equal(rasleak_trend_next(j, &rj, &err), RASLEAK_REC_END);
     assert_int_equal(samples, N);
     /* Full samples: the first, every RASLEAK_TREND_FULL_EVERY, and where the
-     * columns change (a metric not available, then back, then a new one). */
-    const uint64_t want[] = {1, 1 + RASLEAK_TREND_FULL_EVERY, 1500, 1503, 2000};
+     * columns change (a new metric); a metric not measured for a while is
+     * null in the rows. */
+    const uint64_t want[] = {1, 1 + RASLEAK_TREND_FULL_EVERY, 2000};
     assert_int_equal(nfull, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < nfull; i++)
         assert_int_equal(full[i], want[i]);
-    assert_int_equal(changes, 4);
+    assert_int_equal(changes, 2);
     rasleak_trend_close(c);
     rasleak_trend_close(j);
     /* Cut for two readers, the second part starts at a full sample (the
@@ -303,7 +315,7 @@ static void test_compact_matches_jsonl(void **state)
     assert_true(json_is_object(rc_));
     struct rasleak_trend_sample first2;
     rasleak_trend_sample(second, &first2);
-    assert_int_equal(first2.iter, 1500);
+    assert_int_equal(first2.iter, 2000);
     int parts = 1;
     while ((tc = rasleak_trend_next(second, &rc_, &err)) > 0)
         parts += tc == RASLEAK_REC_SAMPLE;

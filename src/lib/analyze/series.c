@@ -140,7 +140,7 @@ int rasleak__series_add_sample(struct rasleak__series_set *set,
     uint32_t xi = (uint32_t)set->niters;
     set->iters[set->niters++] = (double)s->iter;
     for (size_t c = 0; c < s->n; c++)
-        if (push(&set->items[set->colmap[c]], xi, s->value[c]) < 0)
+        if (!isnan(s->value[c]) && push(&set->items[set->colmap[c]], xi, s->value[c]) < 0)
             return -1;
     return 0;
 }

@@ -105,6 +105,8 @@ static int add_sample(struct rasleak__page *p, const struct rasleak_trend_reader
     p->t_last = smp.t;
     p->samples++;
     for (size_t c = 0; c < smp.n; c++) {
+        if (isnan(smp.value[c]))
+            continue;   /* a compact row's null: not measured in this sample */
         struct rasleak__chart *ch = find_chart(p, smp.target[c], smp.metric[c]);
         if (!ch && !(ch = add_chart(p, smp.target[c], smp.metric[c], NULL)))
             return RASLEAK_ENOMEM;

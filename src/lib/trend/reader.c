@@ -467,8 +467,13 @@ static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
         }
         for (size_t i = 0; i < want; i++) {
             json_t *v = json_array_get(vals, i);
+            if (json_is_null(v)) {
+                r->col_value[first + i] = NAN;  /* not measured in this sample */
+                continue;
+            }
             if (!is_count(v))
-                return fail(r, off, "metric '%s' of target '%s' must be a number >= 0",
+                return fail(r, off, "metric '%s' of target '%s' must be a number >= 0 "
+                                    "(or null in a row)",
                             r->col_metric[first + i], id, err);
             r->col_value[first + i] = json_number_value(v);
         }

@@ -355,23 +355,29 @@ fail:
     return -1;
 }
 
-/* Does `tv` have values exactly in the columns target t had in the last
- * full sample? */
-static int same_columns(const struct target *t, const struct rasleak_target_values *tv)
+/*
+ * Can `tv` be written in the columns target t had in the last full sample:
+ * the same target and metrics, and no value outside those columns?  A
+ * column it has no value for is written null (the heap's size, which the
+ * sampler reads only every k-th sample once reading it is slow), so that
+ * a value missing now and then does not turn every sample around it into
+ * a full one.
+ */
+static int fits_columns(const struct target *t, const struct rasleak_target_values *tv)
 {
     if (strcmp(t->id, tv->id) != 0)
         return 0;
     size_t c = 0;
     for (size_t i = 0; i < tv->count; i++) {
         double v = tv->metrics[i].value;
-        if (isnan(v) || isinf(v))
-            continue;
-        if (c == t->ncols || t->cols[c] != i)
-            return 0;
-        const char *name = t->slots[i].name, *want = tv->metrics[i].name;
-        if (name != want && strcmp(name, want) != 0)
-            return 0;
-        c++;
+        if (c < t->ncols && t->cols[c] == i) {
+            const char *name = t->slots[i].name, *want = tv->metrics[i].name;
+            if (name != want && strcmp(name, want) != 0)
+                return 0;
+            c++;
+        } else if (!isnan(v) && !isinf(v)) {
+            return 0;   /* a value the columns have no place for */
+        }
     }
     return c == t->ncols;
 }
@@ -382,7 +388,7 @@ long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
     if (e->nref == 0 || s->ntargets != e->nref)
         return 0;
     for (size_t k = 0; k < s->ntargets; k++)
-        if (!same_columns(&e->tg[e->ref[k]], &s->targets[k]))
+        if (!fits_columns(&e->tg[e->ref[k]], &s->targets[k]))
             return 0;
     e->len = 0;
     if (append(e, "[", 1) < 0 || append_number(e, (double)s->iter) < 0 ||
@@ -399,8 +405,16 @@ long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
             return -1;
         for (size_t c = 0; c < t->ncols; c++) {
             struct slot *sl = &t->slots[t->cols[c]];
-            slot_value(e, sl, tv->metrics[t->cols[c]].value);
-            if ((c && append(e, ",", 1) < 0) || append(e, sl->num, sl->numlen) < 0)
+            double v = tv->metrics[t->cols[c]].value;
+            if (c && append(e, ",", 1) < 0)
+                return -1;
+            if (isnan(v) || isinf(v)) {
+                if (append(e, "null", 4) < 0)
+                    return -1;
+                continue;
+            }
+            slot_value(e, sl, v);
+            if (append(e, sl->num, sl->numlen) < 0)
                 return -1;
         }
         if (append(e, "]", 1) < 0)

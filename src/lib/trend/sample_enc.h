@@ -20,9 +20,10 @@ long rasleak__sample_enc_encode(struct rasleak__sample_enc *e,
 
 /*
  * Encode `s` as a row: a JSON array of its values in the columns of the
- * last full sample encoded (docs/trend-format.md, "compact").  Returns 0,
- * writing nothing, when `s` does not fit those columns (a target or a
- * metric came or went): then it must be written in full.
+ * last full sample encoded (docs/trend-format.md, "compact"), null where
+ * it has no value.  Returns 0, writing nothing, when `s` does not fit
+ * those columns (a target came or went, or it has a value the columns
+ * have no place for): then it must be written in full.
  */
 long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
                                     const struct rasleak_sample_record *s, const char **text);
