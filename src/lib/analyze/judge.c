@@ -194,6 +194,32 @@ static int part_slope(const double *x, const double *y, size_t from, size_t coun
     return rc;
 }
 
+/*
+ * The reason of a plateau, in the series' own terms: where it flattened
+ * (the first sample that reached the level of the flat last part, the
+ * median of its values) and how fast it grew until then (Sen's slope of
+ * that part), rather than the whole run's slope, which the flat part
+ * drags down.  t0 starts the last part.
+ */
+static void plateau_reason(const double *x, const double *y, size_t m, size_t t0,
+                           struct rasleak_series_result *out)
+{
+    double level = NAN;  /* median(y - 0 x) of the last part */
+    if (rasleak_sen_intercept(x + t0, y + t0, m - t0, 0.0, &level) < 0)
+        level = y[t0];
+    size_t start = 0;
+    while (start < t0 && !(y[start] >= level))
+        start++;
+    double rate, p;
+    if (start >= RASLEAK__MIN_SAMPLES && part_slope(x, y, 0, start, &rate, &p) == 0 && rate > 0)
+        snprintf(out->reason, sizeof out->reason,
+                 "plateau: grew %.4g per iteration until about iteration %.0f, flat since",
+                 rate, x[start]);
+    else
+        snprintf(out->reason, sizeof out->reason,
+                 "plateau: grew early, flat from about iteration %.0f", x[start]);
+}
+
 static void set_nan(struct rasleak_series_result *out)
 {
     out->exhausted_at_iter = out->exhausted_in_s = out->reached_limit_iter = NAN;
@@ -368,9 +394,7 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
             part_slope(x, y, t0, tn, &ts, &tp) == 0) {
             out->tail_slope = ts;
             if (ts * tail_span <= PLATEAU_RATIO * expected) {
-                snprintf(out->reason, sizeof out->reason,
-                         "plateau: grew %.4g per iteration, then flat from about "
-                         "iteration %.0f", f.slope, x[t0]);
+                plateau_reason(x, y, m, t0, out);
                 return;
             }
         }
