@@ -108,7 +108,11 @@ struct rasleak_analysis {
     int verdict;
     char path[512];
     json_t *header;          /* owned; the trend header */
-    long warmup;
+    long warmup;             /* the warm-up used */
+    /* The header's warm-up when it was shortened because the run stopped
+     * before it left enough samples to judge (then warmup is a tenth of
+     * the iterations run); -1 when it was used as it is. */
+    long warmup_planned;
     uint64_t samples;        /* sample records read */
     uint64_t events;
     uint64_t iterations_done;

@@ -83,6 +83,13 @@ enum cli_analyze_opt { CLI_AOPT_WARMUP = 0x100, CLI_AOPT_ALPHA, CLI_AOPT_MIN_RAT
 int cli_analyze_option(struct rasleak_analyze_config *cfg, struct rasleak_min_rate **rates,
                        size_t *nrates, int c, const char *arg);
 
+/*
+ * A --warmup that leaves no measured sample in the file analyzed as `a` is
+ * a mistake a CI job would otherwise pass on for ever: EXIT_USAGE after
+ * saying so, else 0.
+ */
+int cli_check_warmup(const struct rasleak_analysis *a, const struct rasleak_analyze_config *cfg);
+
 /* Parse METRIC=RATE into the array (grown with realloc); 0 or -1. */
 int cli_add_min_rate(struct rasleak_min_rate **arr, size_t *n, const char *spec);
 

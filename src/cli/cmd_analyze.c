@@ -104,6 +104,10 @@ int cmd_analyze(int argc, char **argv)
         rc = cli_input_exit(&err);
         goto out;
     }
+    if ((rc = cli_check_warmup(a, &cfg)) != 0) {
+        rasleak_analysis_free(a);
+        goto out;
+    }
     if (a->truncated)
         cli_warn("'%s' was cut short: analyzed the %llu samples that were complete",
                  argv[optind], (unsigned long long)a->samples);

@@ -286,6 +286,11 @@ int cmd_report(int argc, char **argv)
     }
     if (spooled)
         snprintf(a->path, sizeof a->path, "(stdin)");
+    if ((rc = cli_check_warmup(a, &acfg)) != 0) {
+        cli_analysis_progress_end(&pr, &acfg);
+        rasleak_analysis_free(a);
+        goto out;
+    }
     if (a->truncated)
         cli_warn("'%s' was cut short: the report shows the %llu samples that were complete",
                  trend, (unsigned long long)a->samples);

@@ -130,6 +130,20 @@ int cli_analyze_option(struct rasleak_analyze_config *cfg, struct rasleak_min_ra
     }
 }
 
+int cli_check_warmup(const struct rasleak_analysis *a, const struct rasleak_analyze_config *cfg)
+{
+    if (cfg->warmup < 0 || a->samples == 0)
+        return 0;
+    for (size_t i = 0; i < a->nseries; i++)
+        if (a->series[i].n > 0)
+            return 0;
+    char n1[32], n2[32];
+    cli_error("--warmup %s leaves no sample to judge: the last of '%s' is at iteration %s",
+              cli_grouped((double)cfg->warmup, n1, sizeof n1), a->path,
+              cli_grouped((double)a->iterations_done, n2, sizeof n2));
+    return EXIT_USAGE;
+}
+
 int cli_use_color(FILE *fp)
 {
     const char *nc = getenv("NO_COLOR");
@@ -340,6 +354,11 @@ void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color)
             a->path, cli_grouped((double)a->iterations_done, n1, sizeof n1),
             cli_grouped((double)a->samples, n2, sizeof n2), a->warmup, backend ? backend : "?",
             a->stop_reason[0] ? a->stop_reason : "no summary (cut short)");
+    if (a->warmup_planned >= 0)
+        fprintf(fp, "the run stopped before its warm-up of %s iterations was over: judged "
+                    "from iteration %s on, a tenth of what it ran\n",
+                cli_grouped((double)a->warmup_planned, n1, sizeof n1),
+                cli_grouped((double)a->warmup + 1, n2, sizeof n2));
     if (a->dial_failures || !isnan(a->first_failure_iter))
         fprintf(fp, "dial failed %s times, first at iteration %s: %s\n",
                 cli_grouped((double)a->dial_failures, n1, sizeof n1),

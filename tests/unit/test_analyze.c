@@ -37,6 +37,9 @@ static int teardown(void **state)
 
 typedef double (*series_fn)(long iter, unsigned *seed);
 
+/* The summary's stop reason of the next file made. */
+static const char *stop_reason = "completed";
+
 /* A trend file whose "self" target has handles = f(iter), over n iterations
  * with `warmup` warm-up ones and a handle limit of `limit` (0: none). */
 static void make_layout(enum rasleak_trend_layout layout, long n, long warmup, double limit,
@@ -63,7 +66,7 @@ static void make_layout(enum rasleak_trend_layout layout, long n, long warmup, d
         struct rasleak_sample_record s = {(uint64_t)i, i * 0.001, i > warmup, 1, 1, 1, &tv, 1};
         assert_int_equal(rasleak_trend_write_sample(w, &s, &err), 0);
     }
-    json_t *sum = json_pack("{s:s,s:s,s:I,s:I}", "type", "summary", "stop_reason", "completed",
+    json_t *sum = json_pack("{s:s,s:s,s:I,s:I}", "type", "summary", "stop_reason", stop_reason,
                             "iterations_done", (json_int_t)n, "dial_failures", (json_int_t)0);
     rasleak_trend_write_summary(w, sum, &err);
     json_decref(sum);
@@ -897,6 +900,53 @@ static void test_series_shifted(void **state)
     rasleak__series_free(&set);
 }
 
+/*
+ * A run that stopped before its planned warm-up was over (the KB's own
+ * symptom: the handles ran out and dialing failed) is judged from a tenth
+ * of what it ran, and says so; a completed run, or a warm-up the caller
+ * chose, is not shortened.
+ */
+static void test_stopped_early_shortens_the_warmup(void **state)
+{
+    (void)state;
+    stop_reason = "max_failures";
+    make(201, 200, 0, steady, NULL);
+    stop_reason = "completed";
+    struct rasleak_analysis *a = analyze();
+    assert_int_equal(a->warmup, 20);
+    assert_int_equal(a->warmup_planned, 200);
+    const struct rasleak_series_result *s = find(a, "handles");
+    assert_int_equal(s->n, 181);
+    assert_int_equal(s->verdict, RASLEAK_LEAK);
+    json_t *j = rasleak_analysis_to_json(a);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "run"),
+                                                        "warmup_planned")), 200);
+    json_decref(j);
+    rasleak_analysis_free(a);
+
+    /* The caller's own warm-up stands. */
+    struct rasleak_analyze_config c;
+    rasleak_analyze_config_init(&c);
+    c.warmup = 200;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_analyze_file(path, &c, &a, &err), 0);
+    assert_int_equal(a->warmup, 200);
+    assert_int_equal(a->warmup_planned, -1);
+    assert_int_equal(find(a, "handles")->verdict, RASLEAK_INCONCLUSIVE);
+    rasleak_analysis_free(a);
+
+    /* A run that completed as planned keeps its warm-up too. */
+    make(201, 200, 0, steady, NULL);
+    a = analyze();
+    assert_int_equal(a->warmup, 200);
+    assert_int_equal(a->warmup_planned, -1);
+    assert_int_equal(find(a, "handles")->verdict, RASLEAK_INCONCLUSIVE);
+    j = rasleak_analysis_to_json(a);
+    assert_true(json_is_null(json_object_get(json_object_get(j, "run"), "warmup_planned")));
+    json_decref(j);
+    rasleak_analysis_free(a);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -911,6 +961,7 @@ int main(void)
         T(test_compact_reads_the_same),
         T(test_arena_restores_allocators),
         T(test_progress),
+        T(test_stopped_early_shortens_the_warmup),
         cmocka_unit_test(test_seeded_ar1_is_no_leak),
         cmocka_unit_test(test_seeded_sawtooth_is_no_leak),
         cmocka_unit_test(test_seeded_rising_sawtooth_is_a_leak),

@@ -86,6 +86,9 @@ json_t *rasleak_analysis_to_json(const struct rasleak_analysis *a)
         "first_failure_iter", num(a->first_failure_iter),
         "first_failure", a->first_failure);
     json_object_set_new(run, "seconds_per_iter", num(a->seconds_per_iter));
+    json_object_set_new(run, "warmup_planned", a->warmup_planned >= 0
+                                                   ? json_integer(a->warmup_planned)
+                                                   : json_null());
     /* The platform, without the host name, so that compare can warn. */
     json_t *host = json_object_get(a->header, "host");
     json_t *platform = json_pack("{s:O*,s:O*}", "os", json_object_get(host, "os"),

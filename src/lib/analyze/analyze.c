@@ -456,6 +456,26 @@ static int judge_all(const struct rasleak_analyze_config *cfg, struct rasleak_an
     return w.failed ? -1 : 0;
 }
 
+/*
+ * The warm-up to judge from when the header's leaves too few samples of a
+ * run that stopped early (dialing failed until the run gave up, a watched
+ * process exited, an interrupt, or no summary at all): a tenth of the
+ * iterations it ran, as `run` picks a warm-up.  The KB's symptom is such a
+ * run: the handles ran out before the planned warm-up was over.  -1 when
+ * the warm-up stays: the caller chose it (--warmup), enough samples were
+ * measured, or the run completed as planned.
+ */
+static long shortened_warmup(const struct rasleak_analyze_config *cfg,
+                             const struct rasleak_analysis *a, const struct part *p)
+{
+    int completed = p->have_summary && strcmp(p->stop_reason, "completed") == 0;
+    if (cfg->warmup >= 0 || completed || p->set.niters >= RASLEAK__MIN_SAMPLES ||
+        isnan(p->i_last) || p->samples < 2 * RASLEAK__MIN_SAMPLES)
+        return -1;
+    long shorter = (long)(p->i_last / 10);
+    return shorter < a->warmup ? shorter : -1;
+}
+
 int rasleak_analyze_file(const char *path, const struct rasleak_analyze_config *cfg,
                          struct rasleak_analysis **out, struct rasleak_error *err)
 {
@@ -481,6 +501,8 @@ int rasleak_analyze_file(const char *path, const struct rasleak_analyze_config *
     a->warmup = cfg->warmup >= 0 ? cfg->warmup
                                  : json_is_integer(hw) ? (long)json_integer_value(hw) : 0;
 
+    a->warmup_planned = -1;
+
     struct part p[2];
     rasleak__json_arena_install();
     rc = read_all(r, a->warmup, cfg, p, err);
@@ -490,6 +512,24 @@ int rasleak_analyze_file(const char *path, const struct rasleak_analyze_config *
     rasleak_trend_close(r);
     if (rc < 0)
         goto fail;
+    long shorter = shortened_warmup(cfg, a, &p[0]);
+    if (shorter >= 0) {
+        /* Read again, keeping more samples: only a run that stopped early,
+         * so a short file, takes this way. */
+        rasleak__series_free(&p[0].set);
+        json_decref(p[0].suspects);
+        p[0].suspects = NULL;
+        if ((rc = rasleak_trend_open(&r, path, err)) < 0)
+            goto fail_read;
+        a->warmup_planned = a->warmup;
+        a->warmup = shorter;
+        rasleak__json_arena_install();
+        rc = read_all(r, a->warmup, cfg, p, err);
+        rasleak__json_arena_uninstall();
+        rasleak_trend_close(r);
+        if (rc < 0)
+            goto fail;
+    }
     a->samples = p[0].samples;
     a->events = p[0].events;
     a->first_failure_iter = p[0].first_failure_iter;
@@ -527,6 +567,7 @@ int rasleak_analyze_file(const char *path, const struct rasleak_analyze_config *
 fail:
     rasleak__series_free(&p[0].set);
     json_decref(p[0].suspects);
+fail_read:
     rasleak_analysis_free(a);
     return rc;
 }
