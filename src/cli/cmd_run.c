@@ -321,14 +321,29 @@ static int analyze_and_print(struct run_args *a)
 {
     struct rasleak_analysis *an;
     struct rasleak_error err;
-    if (rasleak_analyze_file(a->output, &a->acfg, &an, &err) < 0) {
+    /* The analysis of a long run takes a while: the same line as the run's
+     * (on a terminal, unless --quiet), cleared before the result. */
+    int mode = a->quiet ? CLI_PROGRESS_NEVER : CLI_PROGRESS_AUTO;
+    struct cli_analysis_progress pr;
+    cli_analysis_progress_attach(&pr, mode, a->output, &a->acfg);
+    int arc = rasleak_analyze_file(a->output, &a->acfg, &an, &err);
+    cli_analysis_progress_end(&pr, &a->acfg);
+    if (arc < 0) {
         cli_print_error(&err);
         return cli_input_exit(&err);
     }
     int rc = a->no_analyze ? EXIT_NO_LEAK   /* only here for the report */
                            : ci_finish_analysis(&a->ci, an, "run", a->json, a->output);
     if (a->report) {
-        int wrc = cli_write_report(a->report, a->output, an, NULL, a->quiet);
+        /* and the report's pass over the file, which draws it */
+        struct rasleak_analyze_config draw = a->acfg;
+        cli_analysis_progress_attach(&pr, mode, a->output, &draw);
+        struct rasleak_report_config rcfg;
+        rasleak_report_config_init(&rcfg);
+        rcfg.progress = draw.progress;
+        rcfg.progress_ud = draw.progress_ud;
+        int wrc = cli_write_report(a->report, a->output, an, &rcfg, a->quiet);
+        cli_analysis_progress_end(&pr, &draw);
         if (wrc != 0)
             rc = wrc;
     }
