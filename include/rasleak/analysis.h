@@ -121,6 +121,11 @@ struct rasleak_analysis {
     int truncated;
     double first_failure_iter; /* NAN when none */
     char first_failure[256];   /* message of the first failed dial */
+    /* The first watched process that exited (a target_exited event):
+     * iteration (NAN when none), target id and message. */
+    double exit_iter;
+    char exit_target[128];
+    char exit_message[256];
     double seconds_per_iter;   /* measured pace; NAN if unknown */
     struct rasleak_series_result *series;
     size_t nseries;

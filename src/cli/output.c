@@ -363,6 +363,9 @@ void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color)
         fprintf(fp, "dial failed %s times, first at iteration %s: %s\n",
                 cli_grouped((double)a->dial_failures, n1, sizeof n1),
                 cli_grouped(a->first_failure_iter, n2, sizeof n2), a->first_failure);
+    if (!isnan(a->exit_iter))
+        fprintf(fp, "target '%s' exited at iteration %s: %s; its series end there\n",
+                a->exit_target, cli_grouped(a->exit_iter, n1, sizeof n1), a->exit_message);
 
     size_t tw = strlen("target"), mw = strlen("metric");
     for (size_t i = 0; i < a->nseries; i++)

@@ -37,8 +37,10 @@ static int teardown(void **state)
 
 typedef double (*series_fn)(long iter, unsigned *seed);
 
-/* The summary's stop reason of the next file made. */
+/* The summary's stop reason of the next file made, and the iteration
+ * after which a target_exited event is written (0: none). */
 static const char *stop_reason = "completed";
+static long exit_at;
 
 /* A trend file whose "self" target has handles = f(iter), over n iterations
  * with `warmup` warm-up ones and a handle limit of `limit` (0: none). */
@@ -65,6 +67,14 @@ static void make_layout(enum rasleak_trend_layout layout, long n, long warmup, d
         mv[1].value = bytes ? bytes(i, &seed) : NAN;
         struct rasleak_sample_record s = {(uint64_t)i, i * 0.001, i > warmup, 1, 1, 1, &tv, 1};
         assert_int_equal(rasleak_trend_write_sample(w, &s, &err), 0);
+        if (i == exit_at) {
+            json_t *ev = json_pack("{s:s,s:I,s:f,s:s,s:s,s:i,s:s}", "type", "event", "iter",
+                                   (json_int_t)i, "t", i * 0.001, "kind", "target_exited",
+                                   "target", "srv", "pid", 4242, "message",
+                                   "process 4242 'srv' has exited");
+            assert_int_equal(rasleak_trend_write_record(w, ev, &err), 0);
+            json_decref(ev);
+        }
     }
     json_t *sum = json_pack("{s:s,s:s,s:I,s:I}", "type", "summary", "stop_reason", stop_reason,
                             "iterations_done", (json_int_t)n, "dial_failures", (json_int_t)0);
@@ -904,9 +914,9 @@ static void test_series_shifted(void **state)
  * A run that stopped before its planned warm-up was over (the KB's own
  * symptom: the handles ran out and dialing failed) is judged from a tenth
  * of what it ran, and says so; a completed run, or a warm-up the caller
- * chose, is not shortened.
+ * chose, is not shortened.  A watched process that exited is named.
  */
-static void test_stopped_early_shortens_the_warmup(void **state)
+static void test_stopped_early(void **state)
 {
     (void)state;
     stop_reason = "max_failures";
@@ -921,6 +931,7 @@ static void test_stopped_early_shortens_the_warmup(void **state)
     json_t *j = rasleak_analysis_to_json(a);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "run"),
                                                         "warmup_planned")), 200);
+    assert_true(isnan(a->exit_iter));
     json_decref(j);
     rasleak_analysis_free(a);
 
@@ -935,14 +946,33 @@ static void test_stopped_early_shortens_the_warmup(void **state)
     assert_int_equal(find(a, "handles")->verdict, RASLEAK_INCONCLUSIVE);
     rasleak_analysis_free(a);
 
+    /* The watched process that exited is named, with where. */
+    exit_at = 150;
+    stop_reason = "target_exited";
+    make(300, 30, 0, steady, NULL);
+    stop_reason = "completed";
+    exit_at = 0;
+    a = analyze();
+    assert_true(a->exit_iter == 150);
+    assert_string_equal(a->exit_target, "srv");
+    assert_string_equal(a->exit_message, "process 4242 'srv' has exited");
+    j = rasleak_analysis_to_json(a);
+    json_t *te = json_object_get(json_object_get(j, "run"), "target_exited");
+    assert_string_equal(json_string_value(json_object_get(te, "target")), "srv");
+    assert_int_equal(json_integer_value(json_object_get(te, "iter")), 150);
+    json_decref(j);
+    rasleak_analysis_free(a);
+
     /* A run that completed as planned keeps its warm-up too. */
     make(201, 200, 0, steady, NULL);
     a = analyze();
     assert_int_equal(a->warmup, 200);
     assert_int_equal(a->warmup_planned, -1);
     assert_int_equal(find(a, "handles")->verdict, RASLEAK_INCONCLUSIVE);
+    assert_true(isnan(a->exit_iter));
     j = rasleak_analysis_to_json(a);
     assert_true(json_is_null(json_object_get(json_object_get(j, "run"), "warmup_planned")));
+    assert_true(json_is_null(json_object_get(json_object_get(j, "run"), "target_exited")));
     json_decref(j);
     rasleak_analysis_free(a);
 }
@@ -961,7 +991,7 @@ int main(void)
         T(test_compact_reads_the_same),
         T(test_arena_restores_allocators),
         T(test_progress),
-        T(test_stopped_early_shortens_the_warmup),
+        T(test_stopped_early),
         cmocka_unit_test(test_seeded_ar1_is_no_leak),
         cmocka_unit_test(test_seeded_sawtooth_is_no_leak),
         cmocka_unit_test(test_seeded_rising_sawtooth_is_a_leak),

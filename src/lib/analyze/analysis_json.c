@@ -86,6 +86,11 @@ json_t *rasleak_analysis_to_json(const struct rasleak_analysis *a)
         "first_failure_iter", num(a->first_failure_iter),
         "first_failure", a->first_failure);
     json_object_set_new(run, "seconds_per_iter", num(a->seconds_per_iter));
+    json_object_set_new(run, "target_exited",
+                        isnan(a->exit_iter)
+                            ? json_null()
+                            : json_pack("{s:s,s:I,s:s}", "target", a->exit_target, "iter",
+                                        (json_int_t)a->exit_iter, "message", a->exit_message));
     json_object_set_new(run, "warmup_planned", a->warmup_planned >= 0
                                                    ? json_integer(a->warmup_planned)
                                                    : json_null());

@@ -78,6 +78,25 @@ static double limit_of(json_t *header, const char *target, const char *metric)
     return NAN;
 }
 
+/* The first event of a kind in a part of the file: its iteration (NAN:
+ * none yet), target and message. */
+struct first_event {
+    double iter;
+    char target[128];
+    char message[256];
+};
+
+static void note_event(struct first_event *e, json_t *rec)
+{
+    if (!isnan(e->iter))
+        return;
+    const char *t = json_string_value(json_object_get(rec, "target"));
+    const char *m = json_string_value(json_object_get(rec, "message"));
+    e->iter = (double)json_integer_value(json_object_get(rec, "iter"));
+    snprintf(e->target, sizeof e->target, "%s", t ? t : "");
+    snprintf(e->message, sizeof e->message, "%s", m ? m : "");
+}
+
 /* What one part of the file tells. */
 struct part {
     struct rasleak_trend_reader *r;
@@ -85,8 +104,7 @@ struct part {
     struct rasleak__series_set set;
     uint64_t samples, events;
     double t_first, t_last, i_first, i_last;
-    double first_failure_iter;
-    char first_failure[256];
+    struct first_event failure, exit;  /* the first failed dial, target that exited */
     int have_summary;
     uint64_t iterations_done, dial_failures;
     char stop_reason[32];
@@ -108,7 +126,7 @@ static void part_init(struct part *p, struct rasleak_trend_reader *r, long warmu
     p->r = r;
     p->warmup = warmup;
     p->t_first = p->t_last = p->i_first = p->i_last = NAN;
-    p->first_failure_iter = NAN;
+    p->failure.iter = p->exit.iter = NAN;
     p->start = rasleak__trend_pos(r);
     atomic_init(&p->done, 0);
 }
@@ -161,11 +179,10 @@ static void *gather(void *arg)
         } else if (type == RASLEAK_REC_EVENT) {
             p->events++;
             const char *kind = json_string_value(json_object_get(rec, "kind"));
-            if (kind && strcmp(kind, "dial_failed") == 0 && isnan(p->first_failure_iter)) {
-                p->first_failure_iter = (double)json_integer_value(json_object_get(rec, "iter"));
-                const char *m = json_string_value(json_object_get(rec, "message"));
-                snprintf(p->first_failure, sizeof p->first_failure, "%s", m ? m : "");
-            }
+            if (kind && strcmp(kind, "dial_failed") == 0)
+                note_event(&p->failure, rec);
+            else if (kind && strcmp(kind, "target_exited") == 0)
+                note_event(&p->exit, rec);
         } else if (type == RASLEAK_REC_SUSPECTS) {
             /* Kept beyond the record: copied with the arena set aside. */
             rasleak__json_arena_suspend(&arena);
@@ -213,10 +230,10 @@ static int merge_parts(struct part *a, struct part *b)
         a->i_last = b->i_last;
         a->t_last = b->t_last;
     }
-    if (isnan(a->first_failure_iter) && !isnan(b->first_failure_iter)) {
-        a->first_failure_iter = b->first_failure_iter;
-        memcpy(a->first_failure, b->first_failure, sizeof a->first_failure);
-    }
+    if (isnan(a->failure.iter))
+        a->failure = b->failure;
+    if (isnan(a->exit.iter))
+        a->exit = b->exit;
     if (b->have_summary) {
         a->have_summary = 1;
         a->iterations_done = b->iterations_done;
@@ -496,6 +513,7 @@ int rasleak_analyze_file(const char *path, const struct rasleak_analyze_config *
     snprintf(a->path, sizeof a->path, "%s", path);
     a->header = json_incref(rasleak_trend_header(r));
     a->first_failure_iter = NAN;
+    a->exit_iter = NAN;
     a->seconds_per_iter = NAN;
     json_t *hw = json_object_get(json_object_get(a->header, "run"), "warmup");
     a->warmup = cfg->warmup >= 0 ? cfg->warmup
@@ -532,8 +550,11 @@ int rasleak_analyze_file(const char *path, const struct rasleak_analyze_config *
     }
     a->samples = p[0].samples;
     a->events = p[0].events;
-    a->first_failure_iter = p[0].first_failure_iter;
-    memcpy(a->first_failure, p[0].first_failure, sizeof a->first_failure);
+    a->first_failure_iter = p[0].failure.iter;
+    memcpy(a->first_failure, p[0].failure.message, sizeof a->first_failure);
+    a->exit_iter = p[0].exit.iter;
+    memcpy(a->exit_target, p[0].exit.target, sizeof a->exit_target);
+    memcpy(a->exit_message, p[0].exit.message, sizeof a->exit_message);
     if (p[0].have_summary) {
         a->iterations_done = p[0].iterations_done;
         a->dial_failures = p[0].dial_failures;
