@@ -3,7 +3,6 @@
  * server (tests/fixtures/server.c), one dial and hang-up at a time.  The
  * server's own counts say what really happened on the wire.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,23 +15,13 @@
 
 #include "rasleak/backend.h"
 #include "../fixtures/server_ctl.h"
+#include "count_fds.h"
 
 static const struct rasleak_backend *be(void)
 {
     const struct rasleak_backend *b = rasleak_backend_find("curl");
     assert_non_null(b);
     return b;
-}
-
-static long count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    long n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n - 1;
 }
 
 static void *open_curl(struct rasleak_kv *kv, size_t n)

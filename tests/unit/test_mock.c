@@ -12,17 +12,7 @@
 #include <cmocka.h>
 
 #include "rasleak/backend.h"
-
-static long count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    long n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n - 1;  /* the directory's own descriptor */
-}
+#include "count_fds.h"
 
 static void *open_mock(struct rasleak_kv *kv, size_t n)
 {

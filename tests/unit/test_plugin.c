@@ -4,7 +4,6 @@
  * The plugins are built from tests/fixtures/; their paths are compile
  * definitions.
  */
-#include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,23 +17,13 @@
 #include "rasleak/plugin.h"
 #include "rasleak/run.h"
 #include "rasleak/trend.h"
+#include "count_fds.h"
 
 static const struct rasleak_backend *be(void)
 {
     const struct rasleak_backend *b = rasleak_backend_find("plugin");
     assert_non_null(b);
     return b;
-}
-
-static long count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    long n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n - 1;
 }
 
 static int validate(struct rasleak_kv *kv, size_t n, struct rasleak_error *err)
