@@ -17,23 +17,7 @@
 #include "rasleak/trend.h"
 #include "analyze/judge.h"
 #include "analyze/series.h"
-
-static char path[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(path, sizeof path, "/tmp/rasleak-test-analyze-XXXXXX");
-    close(mkstemp(path));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unlink(path);
-    return 0;
-}
+#include "scratch.h"
 
 typedef double (*series_fn)(long iter, unsigned *seed);
 
@@ -47,10 +31,10 @@ static long exit_at;
 static void make_layout(enum rasleak_trend_layout layout, long n, long warmup, double limit,
                         series_fn handles, series_fn bytes)
 {
-    FILE *fp = fopen(path, "w");
+    FILE *fp = fopen(scratch_path, "w");
     struct rasleak_trend_writer *w;
     struct rasleak_error err;
-    assert_int_equal(rasleak_trend_writer_open(&w, fp, path, layout, &err), 0);
+    assert_int_equal(rasleak_trend_writer_open(&w, fp, scratch_path, layout, &err), 0);
     json_t *h = json_pack("{s:s,s:s,s:i,s:{s:s},s:{s:I},s:[{s:s,s:{s:o,s:n}}]}", "type",
                           "header", "format", "rasleak-trend", "version", 1, "backend", "name",
                           "mock", "run", "warmup", (json_int_t)warmup, "targets", "id", "self",
@@ -93,7 +77,7 @@ static struct rasleak_analysis *analyze(void)
 {
     struct rasleak_analysis *a;
     struct rasleak_error err;
-    if (rasleak_analyze_file(path, NULL, &a, &err) < 0)
+    if (rasleak_analyze_file(scratch_path, NULL, &a, &err) < 0)
         fail_msg("analyze: %s", err.message);
     return a;
 }
@@ -293,7 +277,7 @@ static void test_warmup_override(void **state)
     c.warmup = 900;
     struct rasleak_analysis *a;
     struct rasleak_error err;
-    assert_int_equal(rasleak_analyze_file(path, &c, &a, &err), 0);
+    assert_int_equal(rasleak_analyze_file(scratch_path, &c, &a, &err), 0);
     assert_int_equal(find(a, "handles")->n, 100);
     assert_int_equal(a->warmup, 900);
     rasleak_analysis_free(a);
@@ -310,7 +294,7 @@ static void test_min_rate(void **state)
     c.nmin_rates = 1;
     struct rasleak_analysis *a;
     struct rasleak_error err;
-    assert_int_equal(rasleak_analyze_file(path, &c, &a, &err), 0);
+    assert_int_equal(rasleak_analyze_file(scratch_path, &c, &a, &err), 0);
     assert_int_equal(find(a, "handles")->verdict, RASLEAK_NO_LEAK);
     assert_non_null(strstr(find(a, "handles")->reason, "below the minimum rate"));
     rasleak_analysis_free(a);
@@ -345,7 +329,7 @@ static struct rasleak_analysis *analyze_threads(int threads, struct rasleak_erro
     rasleak_analyze_config_init(&c);
     c.threads = threads;
     struct rasleak_analysis *a = NULL;
-    *rc = rasleak_analyze_file(path, &c, &a, err);
+    *rc = rasleak_analyze_file(scratch_path, &c, &a, err);
     return a;
 }
 
@@ -375,7 +359,7 @@ static void test_two_threads_read_the_same(void **state)
     rasleak_analysis_free(b);
 
     /* A sample out of order near the end: the same message and line either way. */
-    FILE *fp = fopen(path, "r+");
+    FILE *fp = fopen(scratch_path, "r+");
     fseek(fp, 0, SEEK_END);
     fputs("{\"type\":\"sample\",\"iter\":5,\"t\":1,\"targets\":{}}\n", fp);
     fclose(fp);
@@ -399,7 +383,7 @@ static void test_two_threads_errors_near_the_cut(void **state)
 {
     (void)state;
     make(40000, 1000, 0, tenth, heap64);
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = fopen(scratch_path, "rb");
     assert_non_null(fp);
     fseek(fp, 0, SEEK_END);
     long len = ftell(fp);
@@ -419,7 +403,7 @@ static void test_two_threads_errors_near_the_cut(void **state)
     for (long want = line_at_cut - 2; want <= line_at_cut + 2; want++) {
         for (int kind = 0; kind < 2; kind++) {
             /* kind 0: an iteration that goes back; 1: a line that is not JSON */
-            fp = fopen(path, "wb");
+            fp = fopen(scratch_path, "wb");
             long line = 1;
             for (const char *c = orig, *e = orig + len; c < e;) {
                 const char *nl = memchr(c, '\n', (size_t)(e - c));
@@ -500,7 +484,7 @@ static void test_compact_reads_the_same(void **state)
     assert_int_equal(a->samples, 120000);
     make_layout(RASLEAK_TREND_COMPACT, 120000, 1000, 0, tenth, heap64);
     struct stat st;
-    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(stat(scratch_path, &st), 0);
     assert_true(st.st_size > 5000000);
     for (int threads = 1; threads <= 2; threads++) {
         struct rasleak_analysis *b = analyze_threads(threads, &err, &rc);
@@ -771,7 +755,7 @@ static void test_progress(void **state)
     (void)state;
     make(40000, 1000, 0, tenth, heap64);  /* about 6 MB: read on two threads */
     struct stat st;
-    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(stat(scratch_path, &st), 0);
     for (int threads = 1; threads <= 2; threads++) {
         struct progress_log log;
         memset(&log, 0, sizeof log);
@@ -783,7 +767,7 @@ static void test_progress(void **state)
         c.progress_ud = &log;
         struct rasleak_analysis *a;
         struct rasleak_error err;
-        assert_int_equal(rasleak_analyze_file(path, &c, &a, &err), 0);
+        assert_int_equal(rasleak_analyze_file(scratch_path, &c, &a, &err), 0);
         assert_false(log.other_thread);
         assert_false(log.stages_out_of_order);
         assert_false(log.went_back);
@@ -801,7 +785,7 @@ static void test_progress(void **state)
     }
 
     /* A file that fails to read reports no end of reading, and no judging. */
-    FILE *fp = fopen(path, "a");
+    FILE *fp = fopen(scratch_path, "a");
     fputs("{\"type\":\"sample\",\"iter\":5,\"t\":1,\"targets\":{}}\n", fp);
     fclose(fp);
     struct progress_log log;
@@ -813,7 +797,7 @@ static void test_progress(void **state)
     c.progress_ud = &log;
     struct rasleak_analysis *a = NULL;
     struct rasleak_error err;
-    assert_int_equal(rasleak_analyze_file(path, &c, &a, &err), RASLEAK_EFORMAT);
+    assert_int_equal(rasleak_analyze_file(scratch_path, &c, &a, &err), RASLEAK_EFORMAT);
     assert_null(a);
     assert_true(log.read_end < (uint64_t)st.st_size);
     assert_int_equal(log.judging, 0);
@@ -940,7 +924,7 @@ static void test_stopped_early(void **state)
     rasleak_analyze_config_init(&c);
     c.warmup = 200;
     struct rasleak_error err;
-    assert_int_equal(rasleak_analyze_file(path, &c, &a, &err), 0);
+    assert_int_equal(rasleak_analyze_file(scratch_path, &c, &a, &err), 0);
     assert_int_equal(a->warmup, 200);
     assert_int_equal(a->warmup_planned, -1);
     assert_int_equal(find(a, "handles")->verdict, RASLEAK_INCONCLUSIVE);
@@ -979,7 +963,7 @@ static void test_stopped_early(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, scratch_setup, scratch_teardown)
     const struct CMUnitTest tests[] = {
         T(test_steady_leak), T(test_one_in_ten), T(test_one_in_hundred), T(test_flat),
         T(test_flat_noise), T(test_plateau), T(test_late_plateau),

@@ -12,23 +12,7 @@
 #include "rasleak/run.h"
 #include "rasleak/trend.h"
 #include "platform/os.h"
-
-static char path[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(path, sizeof path, "/tmp/rasleak-test-driver-XXXXXX");
-    close(mkstemp(path));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unlink(path);
-    return 0;
-}
+#include "scratch.h"
 
 struct counts {
     long samples, warmup, events, dial_failed, summaries;
@@ -43,7 +27,7 @@ static void read_counts(struct counts *c)
     memset(c, 0, sizeof *c);
     struct rasleak_trend_reader *r;
     struct rasleak_error err;
-    assert_int_equal(rasleak_trend_open(&r, path, &err), 0);
+    assert_int_equal(rasleak_trend_open(&r, scratch_path, &err), 0);
     c->header = json_incref(rasleak_trend_header(r));
     json_t *rec;
     int type;
@@ -76,9 +60,9 @@ static int run(struct rasleak_kv *kv, size_t n, uint64_t iters, uint64_t warmup,
                uint64_t every, volatile sig_atomic_t *stop, struct rasleak_run_result *res,
                struct rasleak_error *err)
 {
-    FILE *fp = fopen(path, "w");
+    FILE *fp = fopen(scratch_path, "w");
     struct rasleak_trend_writer *w;
-    assert_int_equal(rasleak_trend_writer_open(&w, fp, path, RASLEAK_TREND_JSONL, err), 0);
+    assert_int_equal(rasleak_trend_writer_open(&w, fp, scratch_path, RASLEAK_TREND_JSONL, err), 0);
     struct rasleak_run_config cfg = {
         rasleak_backend_find("mock"), {kv, n}, iters, warmup, 0, every, 10, 0, w, stop, NULL,
         NULL,
@@ -179,7 +163,7 @@ static void test_bad_option(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, scratch_setup, scratch_teardown)
     const struct CMUnitTest tests[] = {
         T(test_leaking_run), T(test_sample_every), T(test_max_failures), T(test_stop_flag),
         T(test_bad_option),

@@ -14,24 +14,7 @@
 #include "rasleak/trend.h"
 #include "platform/os.h"
 #include "trend/reader_split.h"
-
-static char path[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(path, sizeof path, "/tmp/rasleak-test-trend-XXXXXX");
-    int fd = mkstemp(path);
-    close(fd);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unlink(path);
-    return 0;
-}
+#include "scratch.h"
 
 static json_t *header(void)
 {
@@ -44,10 +27,10 @@ static json_t *header(void)
  * event at iteration 3, and a summary unless `cut`. */
 static void write_file(enum rasleak_trend_layout layout, int n, int cut)
 {
-    FILE *fp = fopen(path, "w");
+    FILE *fp = fopen(scratch_path, "w");
     struct rasleak_trend_writer *w;
     struct rasleak_error err;
-    assert_int_equal(rasleak_trend_writer_open(&w, fp, path, layout, &err), 0);
+    assert_int_equal(rasleak_trend_writer_open(&w, fp, scratch_path, layout, &err), 0);
     json_t *h = header();
     assert_int_equal(rasleak_trend_write_header(w, h, &err), 0);
     json_decref(h);
@@ -81,7 +64,7 @@ static void read_back(int n, int expect_summary, int expect_events)
 {
     struct rasleak_trend_reader *r;
     struct rasleak_error err;
-    assert_int_equal(rasleak_trend_open(&r, path, &err), 0);
+    assert_int_equal(rasleak_trend_open(&r, scratch_path, &err), 0);
     assert_string_equal(json_string_value(json_object_get(rasleak_trend_header(r), "format")),
                         "rasleak-trend");
     json_t *rec;
@@ -132,7 +115,7 @@ static void test_roundtrip_json(void **state)
     read_back(100, 1, 1);
     /* The document layout is one valid JSON document. */
     json_error_t jerr;
-    json_t *doc = json_load_file(path, 0, &jerr);
+    json_t *doc = json_load_file(scratch_path, 0, &jerr);
     assert_non_null(doc);
     assert_int_equal(json_array_size(json_object_get(doc, "samples")), 100);
     assert_int_equal(json_array_size(json_object_get(doc, "events")), 1);
@@ -142,11 +125,11 @@ static void test_roundtrip_json(void **state)
 
 static void truncate_file(long drop)
 {
-    FILE *fp = fopen(path, "r+");
+    FILE *fp = fopen(scratch_path, "r+");
     fseek(fp, 0, SEEK_END);
     long len = ftell(fp);
     fclose(fp);
-    assert_int_equal(truncate(path, len - drop), 0);
+    assert_int_equal(truncate(scratch_path, len - drop), 0);
 }
 
 static void test_killed_run_is_readable(void **state)
@@ -165,7 +148,7 @@ static void test_killed_run_is_readable(void **state)
 
 static void write_text(const char *text)
 {
-    FILE *fp = fopen(path, "w");
+    FILE *fp = fopen(scratch_path, "w");
     fputs(text, fp);
     fclose(fp);
 }
@@ -176,7 +159,7 @@ static void expect_bad(const char *text, long line, const char *needle)
     write_text(text);
     struct rasleak_trend_reader *r;
     struct rasleak_error err;
-    int rc = rasleak_trend_open(&r, path, &err);
+    int rc = rasleak_trend_open(&r, scratch_path, &err);
     if (rc == 0) {
         json_t *rec;
         while ((rc = rasleak_trend_next(r, &rec, &err)) > 0)
@@ -185,7 +168,7 @@ static void expect_bad(const char *text, long line, const char *needle)
     }
     assert_int_equal(rc, RASLEAK_EFORMAT);
     assert_int_equal(err.line, line);
-    assert_string_equal(err.path, path);
+    assert_string_equal(err.path, scratch_path);
     if (!strstr(err.message, needle))
         fail_msg("message '%s' lacks '%s'", err.message, needle);
 }
@@ -237,11 +220,11 @@ static void test_compact_matches_jsonl(void **state)
     assert_true(fd >= 0);
     close(fd);
     enum { N = 2600 };
-    write_varied(path, RASLEAK_TREND_COMPACT, N);
+    write_varied(scratch_path, RASLEAK_TREND_COMPACT, N);
     write_varied(other, RASLEAK_TREND_JSONL, N);
     struct rasleak_trend_reader *c, *j;
     struct rasleak_error err;
-    assert_int_equal(rasleak_trend_open(&c, path, &err), 0);
+    assert_int_equal(rasleak_trend_open(&c, scratch_path, &err), 0);
     assert_int_equal(rasleak_trend_open(&j, other, &err), 0);
     json_t *rc_, *rj;
     int tc, tj, samples = 0;
@@ -307,7 +290,7 @@ static void test_compact_matches_jsonl(void **state)
     rasleak_trend_close(j);
     /* Cut for two readers, the second part starts at a full sample (the
      * first after the middle of the file), and the two read every sample. */
-    assert_int_equal(rasleak_trend_open(&c, path, &err), 0);
+    assert_int_equal(rasleak_trend_open(&c, scratch_path, &err), 0);
     struct rasleak_trend_reader *second;
     assert_int_equal(rasleak__trend_split(c, 0, &second, &err), 0);
     assert_non_null(second);
@@ -329,7 +312,7 @@ static void test_compact_matches_jsonl(void **state)
     rasleak_trend_close(c);
     /* Rows are what makes the layout compact. */
     struct stat sc, sj;
-    assert_int_equal(stat(path, &sc), 0);
+    assert_int_equal(stat(scratch_path, &sc), 0);
     assert_int_equal(stat(other, &sj), 0);
     assert_true(sc.st_size * 2 < sj.st_size);
     unlink(other);
@@ -385,7 +368,7 @@ static void test_crlf_and_bom_accepted(void **state)
                "{\"type\":\"summary\",\"stop_reason\":\"completed\"}\r\n");
     struct rasleak_trend_reader *r;
     struct rasleak_error err;
-    assert_int_equal(rasleak_trend_open(&r, path, &err), 0);
+    assert_int_equal(rasleak_trend_open(&r, scratch_path, &err), 0);
     json_t *rec;
     assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_SAMPLE);
     assert_int_equal(rasleak_trend_line(r), 2);
@@ -411,10 +394,10 @@ static void test_writer_steady_state_does_not_allocate(void **state)
 {
     (void)state;
     /* The same sample many times: the file grows, the heap does not. */
-    FILE *fp = fopen(path, "w");
+    FILE *fp = fopen(scratch_path, "w");
     struct rasleak_trend_writer *w;
     struct rasleak_error err;
-    rasleak_trend_writer_open(&w, fp, path, RASLEAK_TREND_JSONL, &err);
+    rasleak_trend_writer_open(&w, fp, scratch_path, RASLEAK_TREND_JSONL, &err);
     json_t *h = header();
     rasleak_trend_write_header(w, h, &err);
     json_decref(h);
@@ -430,7 +413,7 @@ static void test_writer_steady_state_does_not_allocate(void **state)
     rasleak_trend_writer_free(w);
     fclose(fp);
     /* Checked by the sanitizer and valgrind runs: nothing leaked. */
-    FILE *in = fopen(path, "r");
+    FILE *in = fopen(scratch_path, "r");
     char line[256];
     long lines = 0;
     while (fgets(line, sizeof line, in))
@@ -466,15 +449,16 @@ static void test_write_error_reported(void **state)
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, scratch_setup, scratch_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_roundtrip_jsonl, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_roundtrip_json, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_killed_run_is_readable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_compact_matches_jsonl, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_crlf_and_bom_accepted, setup, teardown),
+        T(test_roundtrip_jsonl),
+        T(test_roundtrip_json),
+        T(test_killed_run_is_readable),
+        T(test_compact_matches_jsonl),
+        T(test_malformed),
+        T(test_crlf_and_bom_accepted),
         cmocka_unit_test(test_missing_file),
-        cmocka_unit_test_setup_teardown(test_writer_steady_state_does_not_allocate, setup, teardown),
+        T(test_writer_steady_state_does_not_allocate),
         cmocka_unit_test(test_write_error_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
