@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pty.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +29,7 @@
 #include <zlib.h>
 
 #include "cli_util.h"
+#include "../fixtures/fixture_ctl.h"
 
 static char dir[64];
 static char out_path[128], err_path[128];
@@ -639,24 +639,7 @@ static int receiver_start(struct receiver *r, const char *name, const char *cons
     for (size_t i = 0; extra && extra[i] && n < 15; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
-    int p[2];
-    if (pipe(p) < 0)
-        return -1;
-    fflush(NULL);
-    r->pid = fork();
-    if (r->pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        dup2(p[1], 1);
-        close(p[0]);
-        close(p[1]);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(p[1]);
-    char buf[32] = "";
-    ssize_t got = read(p[0], buf, sizeof buf - 1);
-    close(p[0]);
-    r->port = got > 0 ? atoi(buf) : 0;
+    r->port = fixture_start(argv, &r->pid);
     snprintf(r->url, sizeof r->url, "http://127.0.0.1:%d/results", r->port);
     return r->port > 0 ? 0 : -1;
 }
