@@ -33,28 +33,9 @@ int main(void)
 #include <unistd.h>
 
 #include "rasleak/sampler.h"
+#include "bench_util.h"
 
 #define BLOCK 500
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double quantile(double *v, size_t n, double q)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    size_t i = (size_t)(q * (double)n);
-    return v[i < n ? i : n - 1];
-}
 
 /* Open descriptors until the process has `total`: sockets, pipes, files in turn. */
 static void fill_to(int total)

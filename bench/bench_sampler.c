@@ -36,30 +36,9 @@ int main(void)
 #include <unistd.h>
 
 #include "rasleak/sampler.h"
+#include "bench_util.h"
 
 #define BLOCK 1000
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts `v` in place; the q-quantile by the nearest-rank method. */
-static double quantile(double *v, size_t n, double q)
-{
-    size_t i;
-    qsort(v, n, sizeof *v, cmp_double);
-    i = (size_t)(q * (double)n);
-    return v[i < n ? i : n - 1];
-}
 
 /* The naive sampler: handles and the statm fields, opened every time. */
 static int naive_sample(double *handles, double *rss)
