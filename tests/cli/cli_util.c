@@ -1,6 +1,9 @@
 /* cli_util.c - helpers of the CLI tests; see cli_util.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "cli_util.h"
 
@@ -78,6 +82,25 @@ char *cli_slurp(const char *path)
     b[got] = '\0';
     fclose(fp);
     return b;
+}
+
+void cli_expect_in(const char *path, const char *needle)
+{
+    char *s = cli_slurp(path);
+    if (!strstr(s, needle))
+        fail_msg("'%s' not in %s:\n%s", needle, path, s);
+    free(s);
+}
+
+json_t *cli_load_json(const char *path, const char *err_path)
+{
+    json_error_t e;
+    json_t *j = json_load_file(path, 0, &e);
+    if (!j) {
+        char *s = cli_slurp(path), *er = cli_slurp(err_path);
+        fail_msg("%s is not JSON (%s): %s\nstderr: %s", path, e.text, s, er);
+    }
+    return j;
 }
 
 json_t *cli_last_record(const char *path)

@@ -1,7 +1,9 @@
 /*
  * cli_util.h - what the CLI tests share: starting the real binary (under
  * RASLEAK_TEST_WRAPPER, e.g. valgrind, when set), waiting for it, and
- * reading what it wrote.
+ * reading what it wrote.  The helpers that say they fail the test do so
+ * through cmocka themselves, so that every CLI test checks the same way
+ * and says the same on failure.
  */
 #ifndef RASLEAK_CLI_UTIL_H
 #define RASLEAK_CLI_UTIL_H
@@ -29,6 +31,13 @@ int cli_wrapped(void);
 
 /* The whole file as a string ("" when it cannot be read); free() it. */
 char *cli_slurp(const char *path);
+
+/* Fails the test, showing the file, when `needle` is not in it. */
+void cli_expect_in(const char *path, const char *needle);
+
+/* The file parsed as JSON; when it is not, fails the test, showing the file
+ * and `err_path` (the stderr of the run that wrote it).  json_decref() it. */
+json_t *cli_load_json(const char *path, const char *err_path);
 
 /* The last line of a JSON Lines file, parsed; NULL if it is not JSON. */
 json_t *cli_last_record(const char *path);

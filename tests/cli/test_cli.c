@@ -54,25 +54,6 @@ static int run_lim(const struct limits *lim, const char *const *args)
 
 #define RUN(...) run_lim(NULL, (const char *const[]){__VA_ARGS__, NULL})
 
-static void expect_in(const char *p, const char *needle)
-{
-    char *s = cli_slurp(p);
-    if (!strstr(s, needle))
-        fail_msg("'%s' not in %s:\n%s", needle, p, s);
-    free(s);
-}
-
-static json_t *stdout_json(void)
-{
-    json_error_t e;
-    json_t *j = json_load_file(out_path, 0, &e);
-    if (!j) {
-        char *s = cli_slurp(out_path);
-        fail_msg("stdout is not JSON (%s): %s", e.text, s);
-    }
-    return j;
-}
-
 static json_t *series(json_t *analysis, const char *target, const char *metric)
 {
     json_t *s = cli_find_series(analysis, target, metric);
@@ -101,31 +82,31 @@ static void test_version_and_help(void **state)
 {
     (void)state;
     assert_int_equal(RUN("--version"), 0);
-    expect_in(out_path, "rasleak 0.");
+    cli_expect_in(out_path, "rasleak 0.");
     assert_int_equal(RUN("--help"), 0);
-    expect_in(out_path, "analyze");
+    cli_expect_in(out_path, "analyze");
     assert_int_equal(RUN("run", "--help"), 0);
-    expect_in(out_path, "--max-failures");
+    cli_expect_in(out_path, "--max-failures");
     assert_int_equal(RUN("analyze", "--help"), 0);
-    expect_in(out_path, "--alpha");
+    cli_expect_in(out_path, "--alpha");
     assert_int_equal(RUN("frobnicate"), 2);
-    expect_in(err_path, "'frobnicate' is not a rasleak command");
+    cli_expect_in(err_path, "'frobnicate' is not a rasleak command");
 }
 
 static void test_backends_listing(void **state)
 {
     (void)state;
     assert_int_equal(RUN("backends"), 0);
-    expect_in(out_path, "mock (default)");
-    expect_in(out_path, "leak_handles");
-    expect_in(out_path, "fail_after");
+    cli_expect_in(out_path, "mock (default)");
+    cli_expect_in(out_path, "leak_handles");
+    cli_expect_in(out_path, "fail_after");
 }
 
 static void test_leak_run_exits_1(void **state)
 {
     (void)state;
     assert_int_equal(RUN("run", "-O", "leak_handles=1", "-n", "400", "--json", "-q"), 1);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     assert_string_equal(json_string_value(json_object_get(a, "verdict")), "leak");
     json_t *h = series(a, "self", "handles");
     assert_string_equal(verdict_of(h), "leak");
@@ -147,7 +128,7 @@ static void test_clean_run_exits_0(void **state)
 {
     (void)state;
     assert_int_equal(RUN("run", "-n", "2000", "-o", trend, "--json", "-q"), 0);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     assert_string_equal(json_string_value(json_object_get(a, "verdict")), "no_leak");
     size_t i;
     json_t *s;
@@ -162,7 +143,7 @@ static void test_plateau_exits_0(void **state)
     (void)state;
     assert_int_equal(RUN("run", "-O", "leak_handles=1", "-O", "plateau=150", "-n", "1500",
                          "--warmup", "50", "-o", trend, "--json", "-q"), 0);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     json_t *h = series(a, "self", "handles");
     assert_string_equal(verdict_of(h), "no_leak");
     assert_non_null(strstr(json_string_value(json_object_get(h, "reason")), "plateau"));
@@ -174,7 +155,7 @@ static void test_memory_leak_flagged(void **state)
     (void)state;
     assert_int_equal(RUN("run", "-O", "leak_bytes=4096", "-n", "1000", "-o", trend, "--json",
                          "-q"), 1);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     if (cli_wrapped()) {
         /* valgrind's malloc keeps no glibc books: not available, not 0 */
         assert_null(cli_find_series(a, "self", "heap_bytes"));
@@ -198,8 +179,8 @@ static void test_fail_after_records_failures(void **state)
     assert_int_equal(json_integer_value(json_object_get(s, "dial_failures")), 10);
     assert_int_equal(json_integer_value(json_object_get(s, "iterations_done")), 109);
     json_decref(s);
-    expect_in(out_path, "dial failed 10 times, first at iteration 100: dial refused");
-    expect_in(out_path, "stopped: max_failures");
+    cli_expect_in(out_path, "dial failed 10 times, first at iteration 100: dial refused");
+    cli_expect_in(out_path, "stopped: max_failures");
     char *t = cli_slurp(trend);
     assert_non_null(strstr(t, "\"kind\":\"dial_failed\""));
     free(t);
@@ -213,7 +194,7 @@ static void test_kb_symptom_under_low_limit(void **state)
     assert_int_equal(run_lim(&lim, (const char *const[]){"run", "-O", "leak_handles=1", "-n",
                                                          "500", "--warmup", "5", "-o", trend,
                                                          "--json", "-q", NULL}), 1);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     json_t *h = series(a, "self", "handles");
     assert_string_equal(verdict_of(h), "leak");
     assert_int_equal(json_integer_value(json_object_get(h, "limit")), 64);
@@ -241,7 +222,7 @@ static void test_json_layout(void **state)
     assert_int_equal(json_array_size(json_object_get(d, "samples")), 1100);
     json_decref(d);
     assert_int_equal(RUN("analyze", "--json", doc), 1);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     json_t *h = series(a, "self", "handles");
     assert_true(fabs(json_number_value(json_object_get(h, "slope_per_iter")) - 0.1) < 0.005);
     json_decref(a);
@@ -253,7 +234,7 @@ static void test_compact_layout(void **state)
     /* Full samples and rows; the report and the verdict as from jsonl. */
     assert_int_equal(RUN("run", "-O", "leak_handles=0.1", "-n", "2500", "-o", trend, "-q",
                          "--format", "compact", "--json"), 1);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     json_t *h = series(a, "self", "handles");
     assert_string_equal(verdict_of(h), "leak");
     assert_true(fabs(json_number_value(json_object_get(h, "slope_per_iter")) - 0.1) < 0.005);
@@ -283,20 +264,20 @@ static void test_compact_layout(void **state)
     json_decref(s);
     assert_int_equal(RUN("analyze", trend), 1);
     assert_int_equal(RUN("run", "--format", "csv", "-o", trend, "--force"), 2);
-    expect_in(err_path, "--format takes jsonl, json or compact");
+    cli_expect_in(err_path, "--format takes jsonl, json or compact");
 }
 
 static void test_usage_errors_exit_2(void **state)
 {
     (void)state;
     assert_int_equal(RUN("run", "-O", "bogus=1", "-o", trend), 2);
-    expect_in(err_path, "backend 'mock' has no option 'bogus' (valid: leak_handles");
+    cli_expect_in(err_path, "backend 'mock' has no option 'bogus' (valid: leak_handles");
     assert_int_equal(RUN("run", "-O", "leak_handles=abc", "-o", trend), 2);
-    expect_in(err_path, "option 'leak_handles' takes a number, not 'abc'");
+    cli_expect_in(err_path, "option 'leak_handles' takes a number, not 'abc'");
     assert_int_equal(RUN("run", "--bogus"), 2);
-    expect_in(err_path, "unknown option '--bogus'");
+    cli_expect_in(err_path, "unknown option '--bogus'");
     assert_int_equal(RUN("run", "-b", "nosuch"), 2);
-    expect_in(err_path, "no backend 'nosuch'");
+    cli_expect_in(err_path, "no backend 'nosuch'");
     assert_int_equal(RUN("run", "-n", "0"), 2);
     assert_int_equal(RUN("run", "-n", "10", "--warmup", "10"), 2);
     assert_int_equal(RUN("analyze"), 2);
@@ -322,12 +303,12 @@ static void test_malformed_file_exits_3(void **state)
     assert_int_equal(RUN("analyze", trend), 3);
     char want[200];
     snprintf(want, sizeof want, "%s:3: metric 'handles' of target 'self' must be a number", trend);
-    expect_in(err_path, want);
+    cli_expect_in(err_path, want);
     char *o = cli_slurp(out_path);
     assert_string_equal(o, "");    /* nothing a script could take for a result */
     free(o);
     assert_int_equal(RUN("analyze", "nonexistent.jsonl"), 3);
-    expect_in(err_path, "cannot open 'nonexistent.jsonl'");
+    cli_expect_in(err_path, "cannot open 'nonexistent.jsonl'");
 }
 
 static void test_existing_output_needs_force(void **state)
@@ -335,8 +316,8 @@ static void test_existing_output_needs_force(void **state)
     (void)state;
     write_file(trend, "keep me\n");
     assert_int_equal(RUN("run", "-n", "20", "-o", trend, "-q"), 4);
-    expect_in(err_path, "exists; use --force");
-    expect_in(trend, "keep me");
+    cli_expect_in(err_path, "exists; use --force");
+    cli_expect_in(trend, "keep me");
     assert_int_equal(RUN("run", "-n", "20", "-o", trend, "-q", "--force", "--no-analyze"), 0);
     json_t *s = summary_of(trend);
     json_decref(s);
@@ -352,20 +333,20 @@ static void test_unwritable_output_exits_4(void **state)
     /* --force truncates and writes; it must never replace the device */
     assert_int_equal(stat("/dev/full", &dev), 0);
     assert_true(S_ISCHR(dev.st_mode));
-    expect_in(err_path, "cannot write '/dev/full'");
+    cli_expect_in(err_path, "cannot write '/dev/full'");
     char *o = cli_slurp(out_path);
     assert_string_equal(o, "");
     free(o);
     assert_int_equal(RUN("run", "-n", "20", "-o", dir, "-q"), 4);
-    expect_in(err_path, "is a directory");
+    cli_expect_in(err_path, "is a directory");
 }
 
 static void test_stdout_and_stdin(void **state)
 {
     (void)state;
     assert_int_equal(RUN("run", "-n", "50", "-o", "-", "-q"), 0);
-    expect_in(out_path, "\"type\":\"header\"");
-    expect_in(out_path, "\"type\":\"summary\"");
+    cli_expect_in(out_path, "\"type\":\"header\"");
+    cli_expect_in(out_path, "\"type\":\"summary\"");
     char cmd[512];
     snprintf(cmd, sizeof cmd, "'%s' analyze --json - < '%s' > '%s/a.json'", RASLEAK_BIN,
              out_path, dir);
@@ -392,7 +373,7 @@ static void test_sigint_finishes_cleanly(void **state)
     assert_int_equal(json_integer_value(json_object_get(s, "connections_left_open")), 0);
     assert_true(json_integer_value(json_object_get(s, "iterations_done")) > 10);
     json_decref(s);
-    expect_in(out_path, "verdict:");
+    cli_expect_in(out_path, "verdict:");
 }
 
 int main(void)

@@ -53,26 +53,6 @@ static int run_args(const char *const *args)
 
 #define RUN(...) run_args((const char *const[]){__VA_ARGS__, NULL})
 
-static void expect_in(const char *p, const char *needle)
-{
-    char *s = cli_slurp(p);
-    if (!strstr(s, needle))
-        fail_msg("'%s' not in %s:\n%s", needle, p, s);
-    free(s);
-}
-
-static json_t *stdout_json(void)
-{
-    json_error_t e;
-    json_t *j = json_load_file(out_path, 0, &e);
-    if (!j) {
-        char *s = cli_slurp(out_path);
-        char *er = cli_slurp(err_path);
-        fail_msg("stdout is not JSON (%s): %s\nstderr: %s", e.text, s, er);
-    }
-    return j;
-}
-
 static const char *verdict_of(json_t *s)
 {
     return json_string_value(json_object_get(s, "verdict"));
@@ -157,11 +137,11 @@ static void test_backends_listing(void **state)
                                 "fresh|reuse", "-O timeout_ms", "(default 10000)", "-O insecure",
                                 "-O header", "(repeatable)", "-O cookies", "-O expect_status"};
     for (size_t i = 0; i < sizeof curl_words / sizeof curl_words[0]; i++)
-        expect_in(out_path, curl_words[i]);
+        cli_expect_in(out_path, curl_words[i]);
 #endif
-    expect_in(out_path, "\nplugin\n");
-    expect_in(out_path, "-O path");
-    expect_in(out_path, "passed to the plugin's open()");
+    cli_expect_in(out_path, "\nplugin\n");
+    cli_expect_in(out_path, "-O path");
+    cli_expect_in(out_path, "passed to the plugin's open()");
 }
 
 /* ---- curl ------------------------------------------------------------------- */
@@ -180,7 +160,7 @@ static void curl_clean(const char *mode, const char *handle)
     int rc = RUN("run", "-b", "curl", "-O", o_url, "-O", o_mode, "-O", o_handle, "-n", "2000",
                  "-o", trend, "--json", "-q");
     json_t *stats = server_stop(&s);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     size_t nseries = expect_only_leaks(a, NULL);
     assert_true(nseries >= 5);
     assert_int_equal(rc, 0);
@@ -228,10 +208,10 @@ static void expect_failing_run(const char *url, const char *timeout, int code,
     if (!strstr(msg, message))
         fail_msg("'%s' not in '%s'", message, msg);
     json_decref(ev);
-    expect_in(err_path, "stopped: max_failures");
+    cli_expect_in(err_path, "stopped: max_failures");
     char first[300];
     snprintf(first, sizeof first, "dial failed 5 times, first at iteration 1: %s", message);
-    expect_in(out_path, first);
+    cli_expect_in(out_path, first);
 }
 
 static void test_curl_failures(void **state)
@@ -290,7 +270,7 @@ static void test_curl_reuse_cookies(void **state)
     assert_int_equal(stat_of(stats, "requests"), 1500);
     assert_int_equal(stat_of(stats, "requests_with_cookie"), 1499);
     json_decref(stats);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     if (curl_version_info(CURLVERSION_NOW)->version_num < 0x080000) {
         assert_int_equal(rc, 1);
         assert_string_equal(verdict_of(a), "leak");
@@ -314,10 +294,10 @@ static void test_curl_usage_errors(void **state)
 {
     (void)state;
     assert_int_equal(RUN("run", "-b", "curl", "-o", trend), 2);
-    expect_in(err_path, "backend 'curl' needs option 'url' (-O url=...)");
+    cli_expect_in(err_path, "backend 'curl' needs option 'url' (-O url=...)");
     assert_int_equal(RUN("run", "-b", "curl", "-O", "url=http://x/", "-O", "mode=ping", "-o",
                          trend), 2);
-    expect_in(err_path, "option 'mode' takes one of request|connect, not 'ping'");
+    cli_expect_in(err_path, "option 'mode' takes one of request|connect, not 'ping'");
     struct stat st;
     assert_int_equal(stat(trend, &st), -1);
 }
@@ -332,7 +312,7 @@ static void test_plugin_flags_exactly_the_leak(void **state)
     /* objects left alive: never in RSS, only in the plugin's own metric */
     assert_int_equal(RUN("run", "-b", "plugin", "-O", path, "-O", "leak_objects=1", "-n", "600",
                          "-o", trend, "--force", "--json", "-q"), 1);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     const char *objects[] = {"leaky/objects_alive", NULL};
     assert_true(expect_only_leaks(a, objects) >= 8);
     json_t *s = series(a, "leaky", "objects_alive");
@@ -341,7 +321,7 @@ static void test_plugin_flags_exactly_the_leak(void **state)
 
     assert_int_equal(RUN("run", "-b", "plugin", "-O", path, "-O", "leak_handles=1", "-n", "600",
                          "-o", trend, "--force", "--json", "-q"), 1);
-    a = stdout_json();
+    a = cli_load_json(out_path, err_path);
     const char *handles[] = {"self/handles", NULL};
     expect_only_leaks(a, handles);
     s = series(a, "self", "handles");
@@ -350,7 +330,7 @@ static void test_plugin_flags_exactly_the_leak(void **state)
 
     assert_int_equal(RUN("run", "-b", "plugin", "-O", path, "-O", "leak_bytes=8192", "-n", "600",
                          "-o", trend, "--force", "--json", "-q"), 1);
-    a = stdout_json();
+    a = cli_load_json(out_path, err_path);
     if (cli_wrapped()) {
         /* valgrind's malloc keeps no glibc books: not available, not 0 */
         assert_null(cli_find_series(a, "self", "heap_bytes"));
@@ -368,7 +348,7 @@ static void test_plugin_flags_exactly_the_leak(void **state)
     /* and nothing leaks when nothing is asked to */
     assert_int_equal(RUN("run", "-b", "plugin", "-O", path, "-n", "600", "-o", trend, "--force",
                          "--json", "-q"), 0);
-    a = stdout_json();
+    a = cli_load_json(out_path, err_path);
     expect_only_leaks(a, NULL);
     json_decref(a);
 }
@@ -386,17 +366,17 @@ static void test_broken_plugins_exit_4(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(RUN("run", "-b", "plugin", "-O", cases[i].path, "-n", "10", "-o", trend),
                          4);
-        expect_in(err_path, "backend 'plugin' failed to open: ");
-        expect_in(err_path, cases[i].message);
+        cli_expect_in(err_path, "backend 'plugin' failed to open: ");
+        cli_expect_in(err_path, cases[i].message);
         struct stat st;
         assert_int_equal(stat(trend, &st), -1);   /* no file without a run */
     }
     assert_int_equal(RUN("run", "-b", "plugin", "-O", "path=" PLUGIN_LEAKY, "-O", "fail_open=1",
                          "-o", trend), 4);
-    expect_in(err_path, "backend 'plugin' failed to open: plugin 'leaky' failed to open: "
+    cli_expect_in(err_path, "backend 'plugin' failed to open: plugin 'leaky' failed to open: "
                         "told to fail (fail_open=1)");
     assert_int_equal(RUN("run", "-b", "plugin", "-O", "leak_bytes=1", "-o", trend), 2);
-    expect_in(err_path, "backend 'plugin' needs option 'path' (-O path=...)");
+    cli_expect_in(err_path, "backend 'plugin' needs option 'path' (-O path=...)");
 }
 
 static void test_plugin_dial_failures(void **state)
@@ -427,13 +407,13 @@ static void test_example_plugin(void **state)
     snprintf(port, sizeof port, "port=%d", s.port);
     assert_int_equal(RUN("run", "-b", "plugin", "-O", "path=" PLUGIN_EXAMPLE, "-O", port, "-n",
                          "500", "-o", trend, "--json", "-q"), 0);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     expect_only_leaks(a, NULL);
     json_decref(a);
     /* its deliberate bug, every 2nd socket kept: both views see it */
     assert_int_equal(RUN("run", "-b", "plugin", "-O", "path=" PLUGIN_EXAMPLE, "-O", port, "-O",
                          "leak_every=2", "-n", "500", "-o", trend, "--force", "--json", "-q"), 1);
-    a = stdout_json();
+    a = cli_load_json(out_path, err_path);
     const char *both[] = {"self/handles", "tcp/open_sockets", NULL};
     expect_only_leaks(a, both);
     assert_true(fabs(json_number_value(json_object_get(series(a, "tcp", "open_sockets"),

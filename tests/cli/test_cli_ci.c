@@ -53,31 +53,12 @@ static int run_args(const char *const *args)
 
 #define RUN(...) run_args((const char *const[]){__VA_ARGS__, NULL})
 
-static void expect_in(const char *p, const char *needle)
-{
-    char *s = cli_slurp(p);
-    if (!strstr(s, needle))
-        fail_msg("'%s' not in %s:\n%s", needle, p, s);
-    free(s);
-}
-
 static void expect_not_in(const char *p, const char *needle)
 {
     char *s = cli_slurp(p);
     if (strstr(s, needle))
         fail_msg("'%s' unexpectedly in %s:\n%s", needle, p, s);
     free(s);
-}
-
-static json_t *load_json(const char *p)
-{
-    json_error_t e;
-    json_t *j = json_load_file(p, 0, &e);
-    if (!j) {
-        char *s = cli_slurp(p);
-        fail_msg("%s is not JSON (%s): %s", p, e.text, s);
-    }
-    return j;
 }
 
 static json_t *row(json_t *doc, const char *target, const char *metric)
@@ -143,7 +124,7 @@ static void test_compare_regression(void **state)
 {
     (void)state;
     assert_int_equal(RUN("compare", "--json", base_json, leak), 1);
-    json_t *c = load_json(out_path);
+    json_t *c = cli_load_json(out_path, err_path);
     assert_string_equal(str(c, "format"), "rasleak-comparison");
     assert_string_equal(str(c, "verdict"), "regression");
     assert_int_equal(json_integer_value(json_object_get(c, "regressions")), 1);
@@ -162,9 +143,9 @@ static void test_compare_regression(void **state)
     json_decref(c);
     /* and for people */
     assert_int_equal(RUN("compare", base_json, leak), 1);
-    expect_in(out_path, "regression");
-    expect_in(out_path, "warning: mock options differ: leak_handles");
-    expect_in(out_path, "result: regression (1 of");
+    cli_expect_in(out_path, "regression");
+    cli_expect_in(out_path, "warning: mock options differ: leak_handles");
+    cli_expect_in(out_path, "result: regression (1 of");
     expect_not_in(out_path, "\033[");
 }
 
@@ -172,7 +153,7 @@ static void test_compare_unchanged(void **state)
 {
     (void)state;
     assert_int_equal(RUN("compare", "--json", clean, clean), 0);
-    json_t *c = load_json(out_path);
+    json_t *c = cli_load_json(out_path, err_path);
     assert_string_equal(str(c, "verdict"), "no_regression");
     size_t i;
     json_t *s;
@@ -183,10 +164,10 @@ static void test_compare_unchanged(void **state)
     assert_int_equal(json_array_size(json_object_get(c, "warnings")), 0);
     json_decref(c);
     assert_int_equal(RUN("compare", base_json, clean), 0);
-    expect_in(out_path, "result: no regression");
+    cli_expect_in(out_path, "result: no regression");
     /* leak against leak: unchanged too */
     assert_int_equal(RUN("compare", "--json", leak, leak), 0);
-    json_t *l = load_json(out_path);
+    json_t *l = cli_load_json(out_path, err_path);
     assert_string_equal(str(row(l, "self", "handles"), "verdict"), "unchanged");
     json_decref(l);
 }
@@ -195,14 +176,14 @@ static void test_compare_improved(void **state)
 {
     (void)state;
     assert_int_equal(RUN("compare", "--json", leak, clean), 0);
-    json_t *c = load_json(out_path);
+    json_t *c = cli_load_json(out_path, err_path);
     json_t *h = row(c, "self", "handles");
     assert_string_equal(str(h, "verdict"), "improved");
     assert_true(fabs(json_number_value(json_object_get(h, "diff_per_1000")) + 1000) < 1);
     json_decref(c);
     /* leaking slower is improved too */
     assert_int_equal(RUN("compare", "--json", leak2, leak), 0);
-    c = load_json(out_path);
+    c = cli_load_json(out_path, err_path);
     assert_string_equal(str(row(c, "self", "handles"), "verdict"), "improved");
     json_decref(c);
 }
@@ -211,7 +192,7 @@ static void test_compare_improved(void **state)
 static const char *edited_baseline(const char *name, const char *drop_metric,
                                    const char *backend, const char *os, int version)
 {
-    json_t *b = load_json(base_json);
+    json_t *b = cli_load_json(base_json, err_path);
     json_t *series = json_object_get(b, "series");
     for (size_t i = 0; drop_metric && i < json_array_size(series); i++)
         if (strcmp(str(json_array_get(series, i), "metric"), drop_metric) == 0)
@@ -233,14 +214,14 @@ static void test_compare_new_and_missing(void **state)
     (void)state;
     const char *less = edited_baseline("less.json", "threads", NULL, NULL, 0);
     assert_int_equal(RUN("compare", "--json", less, clean), 0);
-    json_t *c = load_json(out_path);
+    json_t *c = cli_load_json(out_path, err_path);
     json_t *t = row(c, "self", "threads");
     assert_string_equal(str(t, "verdict"), "new");
     assert_true(json_is_null(json_object_get(t, "baseline")));
     assert_true(json_is_null(json_object_get(t, "diff_per_1000")));
     json_decref(c);
     assert_int_equal(RUN("compare", "--json", clean, less), 0);
-    c = load_json(out_path);
+    c = cli_load_json(out_path, err_path);
     t = row(c, "self", "threads");
     assert_string_equal(str(t, "verdict"), "missing");
     assert_true(json_is_null(json_object_get(t, "current")));
@@ -248,7 +229,7 @@ static void test_compare_new_and_missing(void **state)
     /* a series the baseline lacks that leaks now is a regression */
     const char *nohandles = edited_baseline("nohandles.json", "handles", NULL, NULL, 0);
     assert_int_equal(RUN("compare", "--json", nohandles, leak), 1);
-    c = load_json(out_path);
+    c = cli_load_json(out_path, err_path);
     assert_string_equal(str(row(c, "self", "handles"), "verdict"), "regression");
     assert_non_null(strstr(str(row(c, "self", "handles"), "reason"), "not in the baseline"));
     json_decref(c);
@@ -259,7 +240,7 @@ static void test_compare_tolerance(void **state)
     (void)state;
     /* 2 per iteration against 1: leaks faster, unless 1.5 per iteration is tolerated */
     assert_int_equal(RUN("compare", "--json", leak, leak2), 1);
-    json_t *c = load_json(out_path);
+    json_t *c = cli_load_json(out_path, err_path);
     json_t *h = row(c, "self", "handles");
     assert_string_equal(str(h, "verdict"), "regression");
     assert_non_null(strstr(str(h, "reason"), "leaks faster"));
@@ -273,7 +254,7 @@ static void test_compare_tolerance(void **state)
         char *o = cli_slurp(out_path);
         fail_msg("compare with tolerance: exit %d\n%s", rc, o);
     }
-    c = load_json(out_path);
+    c = cli_load_json(out_path, err_path);
     h = row(c, "self", "handles");
     assert_string_equal(str(h, "verdict"), "unchanged");
     assert_true(fabs(json_number_value(json_object_get(h, "tolerance")) - 1.5) < 1e-12);
@@ -283,9 +264,9 @@ static void test_compare_tolerance(void **state)
     /* newly leaking within the tolerance */
     assert_int_equal(RUN("compare", "--tolerance", "handles=3", "--tolerance", "rss_bytes=1000",
                          "--tolerance", "private_bytes=1000", base_json, leak2), 0);
-    expect_in(out_path, "no more than the baseline plus the tolerance");
+    cli_expect_in(out_path, "no more than the baseline plus the tolerance");
     assert_int_equal(RUN("compare", "--tolerance", "handles", leak, leak2), 2);
-    expect_in(err_path, "--tolerance takes METRIC=RATE");
+    cli_expect_in(err_path, "--tolerance takes METRIC=RATE");
 }
 
 static void test_compare_mismatch_warnings(void **state)
@@ -293,13 +274,13 @@ static void test_compare_mismatch_warnings(void **state)
     (void)state;
     const char *other = edited_baseline("other.json", NULL, "curl", "windows", 0);
     assert_int_equal(RUN("compare", other, clean), 0);
-    expect_in(out_path, "warning: backends differ: baseline 'curl', current 'mock'");
-    expect_in(out_path, "warning: platforms differ: baseline 'windows', current 'linux'");
+    cli_expect_in(out_path, "warning: backends differ: baseline 'curl', current 'mock'");
+    cli_expect_in(out_path, "warning: platforms differ: baseline 'windows', current 'linux'");
     assert_int_equal(RUN("compare", "--json", other, clean), 0);
-    json_t *c = load_json(out_path);
+    json_t *c = cli_load_json(out_path, err_path);
     assert_int_equal(json_array_size(json_object_get(c, "warnings")), 2);
     json_decref(c);
-    expect_in(err_path, "backends differ");
+    cli_expect_in(err_path, "backends differ");
 }
 
 static void test_compare_bad_input(void **state)
@@ -307,18 +288,18 @@ static void test_compare_bad_input(void **state)
     (void)state;
     const char *newer = edited_baseline("newer.json", NULL, NULL, NULL, 7);
     assert_int_equal(RUN("compare", newer, clean), 3);
-    expect_in(err_path, "version 7, newer than this rasleak reads (1)");
+    cli_expect_in(err_path, "version 7, newer than this rasleak reads (1)");
     const char *broken = path_in("broken.json");
     write_file(broken, "{\"format\": \"rasleak-analysis\",\n \"version\": 1,\n \"series\": [,]}\n");
     assert_int_equal(RUN("compare", broken, clean), 3);
-    expect_in(err_path, "broken.json:3:");
+    cli_expect_in(err_path, "broken.json:3:");
     const char *noverdict = path_in("noverdict.json");
     write_file(noverdict, "{\"format\": \"rasleak-analysis\", \"version\": 1, \"series\": "
                           "[{\"target\": \"self\", \"metric\": \"handles\", \"n\": 5}]}\n");
     assert_int_equal(RUN("compare", noverdict, clean), 3);
-    expect_in(err_path, "/series/0 has no 'verdict'");
+    cli_expect_in(err_path, "/series/0 has no 'verdict'");
     assert_int_equal(RUN("compare", path_in("absent.json"), clean), 3);
-    expect_in(err_path, "cannot open");
+    cli_expect_in(err_path, "cannot open");
     assert_int_equal(RUN("compare", clean), 2);
 }
 
@@ -403,26 +384,27 @@ static void test_junit(void **state)
     check_junit(r, nser, 1, "+1000");
     /* an output that cannot be written: exit 4, and the verdict still printed */
     assert_int_equal(RUN("analyze", "--junit", path_in("no/such/dir.xml"), clean), 4);
-    expect_in(err_path, "cannot write");
-    expect_in(out_path, "verdict: no_leak");
+    cli_expect_in(err_path, "cannot write");
+    cli_expect_in(out_path, "verdict: no_leak");
 }
 
 static void test_annotations(void **state)
 {
     (void)state;
     assert_int_equal(RUN("analyze", "--annotations", "github", leak), 1);
-    expect_in(out_path, "::error title=rasleak%3A self/handles leaks::+1000 per 1000 iterations");
-    expect_in(out_path, "verdict: leak");   /* the human output stays */
+    cli_expect_in(out_path,
+                  "::error title=rasleak%3A self/handles leaks::+1000 per 1000 iterations");
+    cli_expect_in(out_path, "verdict: leak");   /* the human output stays */
     expect_not_in(out_path, "::error title=rasleak%3A self/threads");
     /* with --json the lines go to stderr and stdout stays one document */
     assert_int_equal(RUN("analyze", "--json", "--annotations", "github", leak), 1);
-    json_decref(load_json(out_path));
-    expect_in(err_path, "::error title=rasleak%3A self/handles leaks::");
+    json_decref(cli_load_json(out_path, err_path));
+    cli_expect_in(err_path, "::error title=rasleak%3A self/handles leaks::");
     assert_int_equal(RUN("compare", "--annotations", "github", base_json, leak), 1);
-    expect_in(out_path, "::error title=rasleak%3A self/handles regression::leaks now");
-    expect_in(out_path, "::warning title=rasleak compare::mock options differ");
+    cli_expect_in(out_path, "::error title=rasleak%3A self/handles regression::leaks now");
+    cli_expect_in(out_path, "::warning title=rasleak compare::mock options differ");
     assert_int_equal(RUN("analyze", "--annotations", "gitlab", leak), 2);
-    expect_in(err_path, "--annotations takes github");
+    cli_expect_in(err_path, "--annotations takes github");
     /* plain text by default: no workflow commands */
     assert_int_equal(RUN("analyze", leak), 1);
     expect_not_in(out_path, "::error");
@@ -433,8 +415,8 @@ static void test_json_file(void **state)
     (void)state;
     const char *f = path_in("analysis.json");
     assert_int_equal(RUN("analyze", "--json-file", f, leak), 1);
-    expect_in(out_path, "verdict: leak (1 of ");
-    json_t *a = load_json(f);
+    cli_expect_in(out_path, "verdict: leak (1 of ");
+    json_t *a = cli_load_json(f, err_path);
     assert_string_equal(str(a, "format"), "rasleak-analysis");
     assert_string_equal(str(a, "verdict"), "leak");
     assert_string_equal(str(json_object_get(a, "platform"), "os"), "linux");
@@ -442,17 +424,17 @@ static void test_json_file(void **state)
     json_decref(a);
     /* --json alone still prints the JSON on stdout */
     assert_int_equal(RUN("analyze", "--json", leak), 1);
-    json_decref(load_json(out_path));
+    json_decref(cli_load_json(out_path, err_path));
     const char *cf = path_in("comparison.json");
     assert_int_equal(RUN("compare", "--json-file", cf, base_json, leak), 1);
-    expect_in(out_path, "result: regression");
-    json_t *c = load_json(cf);
+    cli_expect_in(out_path, "result: regression");
+    json_t *c = cli_load_json(cf, err_path);
     assert_string_equal(str(c, "format"), "rasleak-comparison");
     json_decref(c);
     /* CI outputs need an analysis */
     assert_int_equal(RUN("run", "-n", "50", "-o", path_in("x.jsonl"), "--no-analyze",
                          "--junit", path_in("x.xml")), 2);
-    expect_in(err_path, "need the analysis");
+    cli_expect_in(err_path, "need the analysis");
 }
 
 static void test_no_colour_when_not_a_tty(void **state)
@@ -530,7 +512,7 @@ static void test_allowance_allowed(void **state)
     (void)state;
     const char *ok = allow_file("allow-ok.json", "1.5", "2999-12-31");
     assert_int_equal(RUN("analyze", "--json", "--allow", ok, leak), 0);
-    json_t *a = load_json(out_path);
+    json_t *a = cli_load_json(out_path, err_path);
     assert_string_equal(str(a, "verdict"), "allowed");
     json_t *h = row(a, "self", "handles");
     assert_string_equal(str(h, "verdict"), "allowed");
@@ -543,15 +525,15 @@ static void test_allowance_allowed(void **state)
     json_decref(a);
     /* for people, in JUnit (passes), and for run and compare as well */
     assert_int_equal(RUN("analyze", "--allow", ok, leak), 0);
-    expect_in(out_path, "allowed");
-    expect_in(out_path, "ticket 42");
+    cli_expect_in(out_path, "allowed");
+    cli_expect_in(out_path, "ticket 42");
     const char *j = path_in("allowed.xml");
     assert_int_equal(RUN("analyze", "--allow", ok, "--junit", j, leak), 0);
     check_junit(j, nser, 0, NULL);
     assert_int_equal(RUN("run", "-n", "300", "-O", "leak_handles=1", "-o", path_in("a.jsonl"),
                          "-q", "--allow", ok), 0);
     assert_int_equal(RUN("compare", "--json", "--allow", ok, base_json, leak), 0);
-    a = load_json(out_path);
+    a = cli_load_json(out_path, err_path);
     assert_string_equal(str(row(a, "self", "handles"), "verdict"), "allowed");
     assert_string_equal(str(a, "verdict"), "no_regression");
     json_decref(a);
@@ -564,24 +546,24 @@ static void test_allowance_exceeded_and_expired(void **state)
     (void)state;
     const char *small = allow_file("allow-small.json", "0.5", NULL);
     assert_int_equal(RUN("analyze", "--json", "--allow", small, leak), 1);
-    json_t *a = load_json(out_path);
+    json_t *a = cli_load_json(out_path, err_path);
     json_t *h = row(a, "self", "handles");
     assert_string_equal(str(h, "verdict"), "leak");
     assert_string_equal(str(json_object_get(h, "allowance"), "state"), "exceeded");
     json_decref(a);
-    expect_in(err_path, "more than its allowance of 0.5");
+    cli_expect_in(err_path, "more than its allowance of 0.5");
     const char *old = allow_file("allow-old.json", "1.5", "2000-01-31");
     assert_int_equal(RUN("analyze", "--allow", old, leak), 1);
-    expect_in(err_path, "expired on 2000-01-31, so its leak fails again");
-    expect_in(out_path, "allowance expired on 2000-01-31");
+    cli_expect_in(err_path, "expired on 2000-01-31, so its leak fails again");
+    cli_expect_in(out_path, "allowance expired on 2000-01-31");
     const char *j = path_in("expired.xml");
     assert_int_equal(RUN("analyze", "--allow", old, "--junit", j, leak), 1);
     check_junit(j, nser, 1, "allowance expired");
     assert_int_equal(RUN("compare", "--allow", old, base_json, leak), 1);
-    expect_in(err_path, "expired on 2000-01-31");
+    cli_expect_in(err_path, "expired on 2000-01-31");
     /* expired but not needed: a warning to remove it, exit 0 */
     assert_int_equal(RUN("analyze", "--allow", old, clean), 0);
-    expect_in(err_path, "does not leak now, so remove it");
+    cli_expect_in(err_path, "does not leak now, so remove it");
 }
 
 static void test_allowance_invalid(void **state)
@@ -607,14 +589,14 @@ static void test_allowance_invalid(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_file(p, bad[i].text);
         assert_int_equal(RUN("analyze", "--allow", p, leak), 3);
-        expect_in(err_path, bad[i].message);
+        cli_expect_in(err_path, bad[i].message);
     }
     /* for run it is checked before the run starts */
     assert_int_equal(RUN("run", "-n", "100", "-o", path_in("never.jsonl"), "--allow", p), 3);
     struct stat st;
     assert_int_not_equal(stat(path_in("never.jsonl"), &st), 0);
     assert_int_equal(RUN("analyze", "--allow", path_in("nope.json"), leak), 3);
-    expect_in(err_path, "cannot open allowance file");
+    cli_expect_in(err_path, "cannot open allowance file");
 }
 
 /* ---- upload ---------------------------------------------------------------- */
@@ -682,17 +664,17 @@ static void test_upload_success(void **state)
     unsetenv("RASLEAK_UPLOAD_TOKEN");
     assert_int_equal(rc, 1);   /* the verdict's code */
     assert_int_equal(receiver_stop(&r), 1);
-    expect_in(err_path, "uploaded the results (HTTP 200)");
+    cli_expect_in(err_path, "uploaded the results (HTTP 200)");
     expect_not_in(err_path, "s3cret");
     expect_not_in(out_path, "s3cret");
     char p[200];
     snprintf(p, sizeof p, "%s/1.head", r.dir);
-    expect_in(p, "POST /results HTTP/1.1");
-    expect_in(p, "Authorization: Bearer s3cret-token");
-    expect_in(p, "Content-Type: application/json");
-    expect_in(p, "User-Agent: rasleak/");
+    cli_expect_in(p, "POST /results HTTP/1.1");
+    cli_expect_in(p, "Authorization: Bearer s3cret-token");
+    cli_expect_in(p, "Content-Type: application/json");
+    cli_expect_in(p, "User-Agent: rasleak/");
     snprintf(p, sizeof p, "%s/1.body", r.dir);
-    json_t *a = load_json(p);
+    json_t *a = cli_load_json(p, err_path);
     assert_string_equal(str(a, "format"), "rasleak-analysis");
     assert_string_equal(str(a, "verdict"), "leak");
     assert_string_equal(str(row(a, "self", "handles"), "verdict"), "leak");
@@ -704,7 +686,7 @@ static void test_upload_success(void **state)
     snprintf(p, sizeof p, "%s/1.head", r.dir);
     expect_not_in(p, "Authorization");
     snprintf(p, sizeof p, "%s/1.body", r.dir);
-    a = load_json(p);
+    a = cli_load_json(p, err_path);
     assert_string_equal(str(a, "format"), "rasleak-comparison");
     json_decref(a);
 }
@@ -777,18 +759,18 @@ static void test_upload_retries(void **state)
                      0);
     assert_int_equal(RUN("analyze", "--upload", r.url, "--upload-required", clean), 0);
     assert_int_equal(receiver_stop(&r), 3);
-    expect_in(err_path, "uploaded the results (HTTP 200, attempt 3 of 3)");
+    cli_expect_in(err_path, "uploaded the results (HTTP 200, attempt 3 of 3)");
     char p[200];
     snprintf(p, sizeof p, "%s/3.body", r.dir);
-    json_decref(load_json(p));
+    json_decref(cli_load_json(p, err_path));
     /* always fails: a warning, and the verdict's exit code */
     assert_int_equal(receiver_start(&r, "recv-down", (const char *const[]){"--fail", "99", NULL}),
                      0);
     assert_int_equal(RUN("analyze", "--upload", r.url, leak), 1);
-    expect_in(err_path, "warning: upload to 'http://127.0.0.1:");
-    expect_in(err_path, "failed after 3 attempts: HTTP 503: unavailable");
+    cli_expect_in(err_path, "warning: upload to 'http://127.0.0.1:");
+    cli_expect_in(err_path, "failed after 3 attempts: HTTP 503: unavailable");
     assert_int_equal(RUN("analyze", "--upload", r.url, "--upload-required", clean), 4);
-    expect_in(err_path, "error: upload to");
+    cli_expect_in(err_path, "error: upload to");
     assert_int_equal(receiver_stop(&r), 6);
     /* a 4xx is final: no retry */
     assert_int_equal(receiver_start(&r, "recv-403",
@@ -796,10 +778,10 @@ static void test_upload_retries(void **state)
                                                           NULL}), 0);
     assert_int_equal(RUN("analyze", "--upload", r.url, clean), 0);
     assert_int_equal(receiver_stop(&r), 1);
-    expect_in(err_path, "HTTP 403");
+    cli_expect_in(err_path, "HTTP 403");
     /* nobody listening: connection errors are retried, then a warning */
     assert_int_equal(RUN("analyze", "--upload", r.url, clean), 0);
-    expect_in(err_path, "failed after 3 attempts: curl: (7)");
+    cli_expect_in(err_path, "failed after 3 attempts: curl: (7)");
     setenv("RASLEAK_UPLOAD_ATTEMPTS", "1", 1);
     assert_int_equal(RUN("analyze", "--upload", r.url, clean), 0);
     expect_not_in(err_path, "attempts");
@@ -816,18 +798,18 @@ static void test_upload_tls_and_usage(void **state)
     snprintf(url, sizeof url, "https://127.0.0.1:%d/results", r.port);
     assert_int_equal(RUN("analyze", "--upload", url, "--upload-required", clean), 4);
     assert_int_equal(receiver_stop(&r), 0);   /* nothing got through */
-    expect_in(err_path, "TLS handshake or certificate verification failed");
+    cli_expect_in(err_path, "TLS handshake or certificate verification failed");
     expect_not_in(err_path, "attempts");   /* not retried */
     assert_int_equal(RUN("analyze", "--upload", "ftp://127.0.0.1/x", clean), 0);
-    expect_in(err_path, "takes an http:// or https:// URL");
+    cli_expect_in(err_path, "takes an http:// or https:// URL");
     assert_int_equal(RUN("analyze", "--upload-required", clean), 2);
-    expect_in(err_path, "--upload-required goes with --upload URL");
+    cli_expect_in(err_path, "--upload-required goes with --upload URL");
     setenv("RASLEAK_UPLOAD_BACKOFF_MS", "soon", 1);
     assert_int_equal(RUN("analyze", "--upload", url, clean), 2);
     unsetenv("RASLEAK_UPLOAD_BACKOFF_MS");
-    expect_in(err_path, "RASLEAK_UPLOAD_BACKOFF_MS takes a number");
+    cli_expect_in(err_path, "RASLEAK_UPLOAD_BACKOFF_MS takes a number");
     assert_int_equal(RUN("compare", "--upload", url, "--upload-trend", clean, base_json), 2);
-    expect_in(err_path, "--upload-trend needs CURRENT to be a trend file");
+    cli_expect_in(err_path, "--upload-trend needs CURRENT to be a trend file");
 }
 
 int main(void)

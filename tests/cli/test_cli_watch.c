@@ -53,25 +53,6 @@ static pid_t start_as(long uid, const char *const *args)
 
 #define RUN(...) cli_wait(start_as(-1, (const char *const[]){__VA_ARGS__, NULL}))
 
-static void expect_in(const char *p, const char *needle)
-{
-    char *s = cli_slurp(p);
-    if (!strstr(s, needle))
-        fail_msg("'%s' not in %s:\n%s", needle, p, s);
-    free(s);
-}
-
-static json_t *stdout_json(void)
-{
-    json_error_t e;
-    json_t *j = json_load_file(out_path, 0, &e);
-    if (!j) {
-        char *o = cli_slurp(out_path), *er = cli_slurp(err_path);
-        fail_msg("stdout is not JSON (%s): %s\nstderr: %s", e.text, o, er);
-    }
-    return j;
-}
-
 static const char *str(json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
@@ -177,7 +158,7 @@ static void test_leaking_server_named(void **state)
     snprintf(url, sizeof url, "url=http://127.0.0.1:%d/", port);
     assert_int_equal(RUN("run", "-b", "curl", "-O", url, "-O", "mode=connect", "--spawn", cmd,
                          "--handle-types", "-n", "600", "-o", trend, "--json", "-q"), 1);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     const char *leaks[] = {"fixture_server/handles", "fixture_server/handles.socket", NULL};
     /* The server's memory grows a little with what it leaks (its list of
      * leaked sockets); under AddressSanitizer that can be judged a leak. */
@@ -235,9 +216,9 @@ static void test_leaking_server_named(void **state)
     char want[128];
     snprintf(want, sizeof want, "handles of pid %lld 'fixture_server': +1.00 per iteration, "
                                 "all of them sockets", integer(tg, "pid"));
-    expect_in(out_path, want);
-    expect_in(out_path, "leak suspects of fixture_server (pid ");
-    expect_in(out_path, "  by type: socket ");
+    cli_expect_in(out_path, want);
+    cli_expect_in(out_path, "leak suspects of fixture_server (pid ");
+    cli_expect_in(out_path, "  by type: socket ");
     json_decref(hdrs);
 }
 
@@ -250,7 +231,7 @@ static void test_clean_server_clean(void **state)
     snprintf(url, sizeof url, "url=http://127.0.0.1:%d/", port);
     int rc = RUN("run", "-b", "curl", "-O", url, "-O", "mode=connect", "--spawn", cmd,
                  "--handle-types", "-n", "600", "-o", trend, "--json", "-q");
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     /* The fixture's own memory (and, under AddressSanitizer, its mappings)
      * follows how many connections wait at once, which a loaded machine (CI
      * runs tests in parallel) lets pile up in bursts; its handles, and
@@ -334,11 +315,11 @@ static void test_target_killed_mid_run(void **state)
     }
     assert_int_equal(exits, 1);
     json_decref(evs);
-    expect_in(err_path, "stopped: target_exited");
-    expect_in(err_path, "ended before the run did: killed by signal 9");
+    cli_expect_in(err_path, "stopped: target_exited");
+    cli_expect_in(err_path, "ended before the run did: killed by signal 9");
     /* and the file reads */
     assert_true(RUN("analyze", "--json", trend) <= 1);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     assert_string_equal(str(json_object_get(a, "run"), "stop_reason"), "target_exited");
     json_decref(a);
 }
@@ -391,8 +372,8 @@ static void test_permission_denied(void **state)
     assert_int_equal(rc, 4);
     snprintf(want, sizeof want, "rasleak: error: cannot watch 'pid:%ld': cannot open "
              "'/proc/%ld/fd' of process %ld '", target, target, target);
-    expect_in(err_path, want);
-    expect_in(err_path, "': Permission denied; run rasleak as the user that owns the process, "
+    cli_expect_in(err_path, want);
+    cli_expect_in(err_path, "': Permission denied; run rasleak as the user that owns the process, "
                         "or as root");
     struct stat st;
     assert_int_equal(stat(trend, &st), -1);   /* nothing written before the first iteration */
@@ -455,13 +436,13 @@ static void test_watch_by_name(void **state)
     assert_int_equal(RUN("run", "--watch", opt, "-n", "20", "-o", trend), 2);
     snprintf(want, sizeof want, "2 processes are named '%s'; watch one with --watch PID, "
                                 "or all of them with --watch-all:", name);
-    expect_in(err_path, want);
-    expect_in(err_path, pa);
-    expect_in(err_path, pb);
+    cli_expect_in(err_path, want);
+    cli_expect_in(err_path, pa);
+    cli_expect_in(err_path, pb);
     assert_int_equal(RUN("run", "--watch", near, "-n", "20", "-o", trend), 4);
     snprintf(want, sizeof want, "no process named '%s'; processes with similar names:", near + 5);
-    expect_in(err_path, want);
-    expect_in(err_path, pa);
+    cli_expect_in(err_path, want);
+    cli_expect_in(err_path, pa);
 
     assert_int_equal(RUN("run", "--watch", opt, "--watch-all", "--no-self", "-n", "50", "-o",
                          trend, "-q", "--json"), 0);
@@ -474,7 +455,7 @@ static void test_watch_by_name(void **state)
     assert_string_equal(str(json_array_get(t, 1), "id"), second);
     assert_string_equal(str(json_array_get(t, 0), "kind"), "watched");
     json_decref(hdrs);
-    json_t *an = stdout_json();
+    json_t *an = cli_load_json(out_path, err_path);
     series(an, second, "handles");
     json_decref(an);
 
@@ -484,30 +465,30 @@ static void test_watch_by_name(void **state)
     snprintf(tid, sizeof tid, "pid:%ld", (long)a);
     assert_int_equal(RUN("run", "--watch", id, "--maps", "-n", "50", "-o", trend, "--force",
                          "-q", "--json"), 0);
-    an = stdout_json();
+    an = cli_load_json(out_path, err_path);
     assert_true(json_number_value(json_object_get(series(an, tid, "maps"), "first_value")) > 0);
     json_decref(an);
     assert_int_equal(RUN("run", "--watch", id, "--watch", id, "-n", "5", "-o", trend, "--force"),
                      2);
-    expect_in(err_path, "is watched twice");
+    cli_expect_in(err_path, "is watched twice");
     stop_named(a);
     stop_named(b);
 
     assert_int_equal(RUN("run", "--no-self", "-n", "5", "-o", trend, "--force"), 2);
-    expect_in(err_path, "--no-self needs a process to watch");
+    cli_expect_in(err_path, "--no-self needs a process to watch");
     assert_int_equal(RUN("run", "--watch", "x", "-o", trend), 2);
-    expect_in(err_path, "--watch takes a process id, name=NAME or service=NAME");
+    cli_expect_in(err_path, "--watch takes a process id, name=NAME or service=NAME");
     /* services are Windows's (the Wine stage checks them there) */
     unlink(trend);
     assert_int_equal(RUN("run", "--watch", "service=RasMan", "-n", "5", "-o", trend), 4);
-    expect_in(err_path, "cannot find service 'RasMan': services are Windows services");
+    cli_expect_in(err_path, "cannot find service 'RasMan': services are Windows services");
     struct stat st;
     assert_int_equal(stat(trend, &st), -1);   /* refused before any file */
     assert_int_equal(RUN("run", "--spawn", "./no-such-program --x", "-o", trend, "--force"), 4);
-    expect_in(err_path, "--spawn './no-such-program --x': cannot run './no-such-program': "
+    cli_expect_in(err_path, "--spawn './no-such-program --x': cannot run './no-such-program': "
                         "No such file or directory");
     assert_int_equal(RUN("run", "--spawn", "sh -c 'exit 3'", "-o", trend, "--force"), 4);
-    expect_in(err_path, "exited with status 3 before it was ready");
+    cli_expect_in(err_path, "exited with status 3 before it was ready");
 }
 
 /* ---- a real daemon: the negative control ------------------------------- */
@@ -593,7 +574,7 @@ static void test_memcached_clean(void **state)
                  "--handle-types", "-n", "2500", "--warmup", "500", "-o", trend, "--json", "-q");
     kill(mc, SIGTERM);
     cli_wait(mc);
-    json_t *a = stdout_json();
+    json_t *a = cli_load_json(out_path, err_path);
     expect_only_leaks(a, NULL);
     assert_int_equal(rc, 0);
     json_t *run = json_object_get(a, "run");
