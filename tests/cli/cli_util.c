@@ -126,11 +126,28 @@ json_t *cli_find_series(json_t *analysis, const char *target, const char *metric
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(analysis, "series"), i, s) {
-        if (strcmp(json_string_value(json_object_get(s, "target")), target) == 0 &&
-            strcmp(json_string_value(json_object_get(s, "metric")), metric) == 0)
+        const char *t = json_string_value(json_object_get(s, "target"));
+        const char *m = json_string_value(json_object_get(s, "metric"));
+        if (t && m && strcmp(t, target) == 0 && strcmp(m, metric) == 0)
             return s;
     }
     return NULL;
+}
+
+json_t *cli_series(json_t *analysis, const char *target, const char *metric)
+{
+    json_t *s = cli_find_series(analysis, target, metric);
+    if (!s)
+        fail_msg("no series %s/%s", target, metric);
+    return s;
+}
+
+json_t *cli_summary(const char *trend)
+{
+    json_t *j = cli_last_record(trend);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "type")), "summary");
+    return j;
 }
 
 int cli_make_dir(const char *tag, unsigned mode, char *dir, char *out, char *err, char *trend)

@@ -54,7 +54,15 @@ int cli_make_dir(const char *tag, unsigned mode, char *dir, char *out, char *err
 /* Remove such a directory and everything in it, read-only parts too; 0 or -1. */
 int cli_remove_dir(const char *dir);
 
-/* The series of `target`'s `metric` in a rasleak-analysis document, or NULL. */
+/* The series of `target`'s `metric` in a rasleak-analysis or comparison
+ * document, or NULL. */
 json_t *cli_find_series(json_t *analysis, const char *target, const char *metric);
+
+/* The same series; fails the test when there is none. */
+json_t *cli_series(json_t *analysis, const char *target, const char *metric);
+
+/* The summary record (the last line) of a JSON Lines trend file; fails the
+ * test when that line is not one.  json_decref() it. */
+json_t *cli_summary(const char *trend);
 
 #endif

@@ -54,26 +54,9 @@ static int run_lim(const struct limits *lim, const char *const *args)
 
 #define RUN(...) run_lim(NULL, (const char *const[]){__VA_ARGS__, NULL})
 
-static json_t *series(json_t *analysis, const char *target, const char *metric)
-{
-    json_t *s = cli_find_series(analysis, target, metric);
-    if (!s)
-        fail_msg("no series %s/%s", target, metric);
-    return s;
-}
-
 static const char *verdict_of(json_t *s)
 {
     return json_string_value(json_object_get(s, "verdict"));
-}
-
-/* The summary record of a JSON Lines trend file (the last line). */
-static json_t *summary_of(const char *p)
-{
-    json_t *j = cli_last_record(p);
-    assert_non_null(j);
-    assert_string_equal(json_string_value(json_object_get(j, "type")), "summary");
-    return j;
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -108,17 +91,17 @@ static void test_leak_run_exits_1(void **state)
     assert_int_equal(RUN("run", "-O", "leak_handles=1", "-n", "400", "--json", "-q"), 1);
     json_t *a = cli_load_json(out_path, err_path);
     assert_string_equal(json_string_value(json_object_get(a, "verdict")), "leak");
-    json_t *h = series(a, "self", "handles");
+    json_t *h = cli_series(a, "self", "handles");
     assert_string_equal(verdict_of(h), "leak");
     assert_true(fabs(json_number_value(json_object_get(h, "slope_per_iter")) - 1.0) < 0.01);
     assert_int_equal(json_integer_value(json_object_get(h, "n")), 360);
     /* only handles leak: memory stays judged clean */
-    assert_string_equal(verdict_of(series(a, "self", "threads")), "no_leak");
+    assert_string_equal(verdict_of(cli_series(a, "self", "threads")), "no_leak");
     json_decref(a);
     /* the default trend file was written and is complete */
     char def[160];
     snprintf(def, sizeof def, "%s/rasleak-trend.jsonl", dir);
-    json_t *s = summary_of(def);
+    json_t *s = cli_summary(def);
     assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "completed");
     assert_int_equal(json_integer_value(json_object_get(s, "iterations_done")), 400);
     json_decref(s);
@@ -144,7 +127,7 @@ static void test_plateau_exits_0(void **state)
     assert_int_equal(RUN("run", "-O", "leak_handles=1", "-O", "plateau=150", "-n", "1500",
                          "--warmup", "50", "-o", trend, "--json", "-q"), 0);
     json_t *a = cli_load_json(out_path, err_path);
-    json_t *h = series(a, "self", "handles");
+    json_t *h = cli_series(a, "self", "handles");
     assert_string_equal(verdict_of(h), "no_leak");
     assert_non_null(strstr(json_string_value(json_object_get(h, "reason")), "plateau"));
     json_decref(a);
@@ -160,13 +143,13 @@ static void test_memory_leak_flagged(void **state)
         /* valgrind's malloc keeps no glibc books: not available, not 0 */
         assert_null(cli_find_series(a, "self", "heap_bytes"));
     } else {
-        json_t *heap = series(a, "self", "heap_bytes");
+        json_t *heap = cli_series(a, "self", "heap_bytes");
         assert_string_equal(verdict_of(heap), "leak");
         double slope = json_number_value(json_object_get(heap, "slope_per_iter"));
         assert_true(slope >= 4096 && slope < 4096 * 1.1);
     }
-    assert_string_equal(verdict_of(series(a, "self", "rss_bytes")), "leak");
-    assert_string_equal(verdict_of(series(a, "self", "handles")), "no_leak");
+    assert_string_equal(verdict_of(cli_series(a, "self", "rss_bytes")), "leak");
+    assert_string_equal(verdict_of(cli_series(a, "self", "handles")), "no_leak");
     json_decref(a);
 }
 
@@ -174,7 +157,7 @@ static void test_fail_after_records_failures(void **state)
 {
     (void)state;
     assert_int_equal(RUN("run", "-O", "fail_after=100", "-n", "1000", "-o", trend, "-q"), 0);
-    json_t *s = summary_of(trend);
+    json_t *s = cli_summary(trend);
     assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "max_failures");
     assert_int_equal(json_integer_value(json_object_get(s, "dial_failures")), 10);
     assert_int_equal(json_integer_value(json_object_get(s, "iterations_done")), 109);
@@ -195,7 +178,7 @@ static void test_kb_symptom_under_low_limit(void **state)
                                                          "500", "--warmup", "5", "-o", trend,
                                                          "--json", "-q", NULL}), 1);
     json_t *a = cli_load_json(out_path, err_path);
-    json_t *h = series(a, "self", "handles");
+    json_t *h = cli_series(a, "self", "handles");
     assert_string_equal(verdict_of(h), "leak");
     assert_int_equal(json_integer_value(json_object_get(h, "limit")), 64);
     double reached = json_number_value(json_object_get(h, "reached_limit_iter"));
@@ -223,7 +206,7 @@ static void test_json_layout(void **state)
     json_decref(d);
     assert_int_equal(RUN("analyze", "--json", doc), 1);
     json_t *a = cli_load_json(out_path, err_path);
-    json_t *h = series(a, "self", "handles");
+    json_t *h = cli_series(a, "self", "handles");
     assert_true(fabs(json_number_value(json_object_get(h, "slope_per_iter")) - 0.1) < 0.005);
     json_decref(a);
 }
@@ -235,7 +218,7 @@ static void test_compact_layout(void **state)
     assert_int_equal(RUN("run", "-O", "leak_handles=0.1", "-n", "2500", "-o", trend, "-q",
                          "--format", "compact", "--json"), 1);
     json_t *a = cli_load_json(out_path, err_path);
-    json_t *h = series(a, "self", "handles");
+    json_t *h = cli_series(a, "self", "handles");
     assert_string_equal(verdict_of(h), "leak");
     assert_true(fabs(json_number_value(json_object_get(h, "slope_per_iter")) - 0.1) < 0.005);
     assert_int_equal(json_integer_value(json_object_get(h, "n")), 2250);
@@ -259,7 +242,7 @@ static void test_compact_layout(void **state)
     assert_int_equal(scheduled, 3);
     assert_int_equal(objects + rows, 2500);
     assert_true(rows >= 2400);
-    json_t *s = summary_of(trend);
+    json_t *s = cli_summary(trend);
     assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "completed");
     json_decref(s);
     assert_int_equal(RUN("analyze", trend), 1);
@@ -319,7 +302,7 @@ static void test_existing_output_needs_force(void **state)
     cli_expect_in(err_path, "exists; use --force");
     cli_expect_in(trend, "keep me");
     assert_int_equal(RUN("run", "-n", "20", "-o", trend, "-q", "--force", "--no-analyze"), 0);
-    json_t *s = summary_of(trend);
+    json_t *s = cli_summary(trend);
     json_decref(s);
 }
 
@@ -368,7 +351,7 @@ static void test_sigint_finishes_cleanly(void **state)
     kill(pid, SIGINT);
     int rc = cli_wait(pid);
     assert_int_equal(rc, 0);      /* analyzed what it had: clean */
-    json_t *s = summary_of(trend);
+    json_t *s = cli_summary(trend);
     assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "interrupted");
     assert_int_equal(json_integer_value(json_object_get(s, "connections_left_open")), 0);
     assert_true(json_integer_value(json_object_get(s, "iterations_done")) > 10);

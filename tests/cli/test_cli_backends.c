@@ -58,14 +58,6 @@ static const char *verdict_of(json_t *s)
     return json_string_value(json_object_get(s, "verdict"));
 }
 
-static json_t *series(json_t *analysis, const char *target, const char *metric)
-{
-    json_t *s = cli_find_series(analysis, target, metric);
-    if (!s)
-        fail_msg("no series %s/%s", target, metric);
-    return s;
-}
-
 /*
  * Every series is no_leak, except target/metric pairs listed in `leaking`
  * ("self/handles", ...), which must be leaks.  Returns how many series.
@@ -93,21 +85,6 @@ static size_t expect_only_leaks(json_t *a, const char *const *leaking)
         want++;
     assert_int_equal(nleak, want);
     return i;
-}
-
-/* The summary record of a JSON Lines trend file (the last line). */
-static json_t *summary_of(const char *p)
-{
-    char *s = cli_slurp(p);
-    size_t n = strlen(s);
-    while (n && s[n - 1] == '\n')
-        s[--n] = '\0';
-    char *last = strrchr(s, '\n');
-    json_t *j = json_loads(last ? last + 1 : s, 0, NULL);
-    free(s);
-    assert_non_null(j);
-    assert_string_equal(json_string_value(json_object_get(j, "type")), "summary");
-    return j;
 }
 
 /* The first event record of a trend file, or NULL. */
@@ -169,7 +146,7 @@ static void curl_clean(const char *mode, const char *handle)
     assert_int_equal(json_integer_value(json_object_get(run, "dial_failures")), 0);
     assert_int_equal(json_integer_value(json_object_get(run, "iterations_done")), 2000);
     json_decref(a);
-    json_t *sum = summary_of(trend);
+    json_t *sum = cli_summary(trend);
     assert_string_equal(json_string_value(json_object_get(sum, "stop_reason")), "completed");
     assert_int_equal(json_integer_value(json_object_get(sum, "connections_left_open")), 0);
     json_decref(sum);
@@ -194,7 +171,7 @@ static void expect_failing_run(const char *url, const char *timeout, int code,
     snprintf(o_timeout, sizeof o_timeout, "timeout_ms=%s", timeout);
     assert_int_equal(RUN("run", "-b", "curl", "-O", o_url, "-O", o_timeout, "-n", "100",
                          "--max-failures", "5", "-o", trend, "--force"), 0);
-    json_t *sum = summary_of(trend);
+    json_t *sum = cli_summary(trend);
     assert_string_equal(json_string_value(json_object_get(sum, "stop_reason")), "max_failures");
     assert_int_equal(json_integer_value(json_object_get(sum, "dial_failures")), 5);
     assert_int_equal(json_integer_value(json_object_get(sum, "iterations_done")), 5);
@@ -274,15 +251,15 @@ static void test_curl_reuse_cookies(void **state)
     if (curl_version_info(CURLVERSION_NOW)->version_num < 0x080000) {
         assert_int_equal(rc, 1);
         assert_string_equal(verdict_of(a), "leak");
-        json_t *heap = series(a, "self", "heap_bytes");
+        json_t *heap = cli_series(a, "self", "heap_bytes");
         double slope = json_number_value(json_object_get(heap, "slope_per_iter"));
         assert_true(slope >= 17 && slope <= 256);   /* a list node and "" per reset */
         /* Which memory series crosses the growth threshold depends on the
          * allocator: glibc's 64-byte chunks show in heap_bytes; AddressSanitizer
          * counts the 17 bytes asked for, and its redzones show in rss_bytes. */
         assert_true(strcmp(verdict_of(heap), "leak") == 0 ||
-                    strcmp(verdict_of(series(a, "self", "rss_bytes")), "leak") == 0);
-        assert_string_equal(verdict_of(series(a, "self", "handles")), "no_leak");
+                    strcmp(verdict_of(cli_series(a, "self", "rss_bytes")), "leak") == 0);
+        assert_string_equal(verdict_of(cli_series(a, "self", "handles")), "no_leak");
     } else {
         assert_int_equal(rc, 0);
         expect_only_leaks(a, NULL);
@@ -315,7 +292,7 @@ static void test_plugin_flags_exactly_the_leak(void **state)
     json_t *a = cli_load_json(out_path, err_path);
     const char *objects[] = {"leaky/objects_alive", NULL};
     assert_true(expect_only_leaks(a, objects) >= 8);
-    json_t *s = series(a, "leaky", "objects_alive");
+    json_t *s = cli_series(a, "leaky", "objects_alive");
     assert_true(fabs(json_number_value(json_object_get(s, "slope_per_iter")) - 1.0) < 1e-9);
     json_decref(a);
 
@@ -324,7 +301,7 @@ static void test_plugin_flags_exactly_the_leak(void **state)
     a = cli_load_json(out_path, err_path);
     const char *handles[] = {"self/handles", NULL};
     expect_only_leaks(a, handles);
-    s = series(a, "self", "handles");
+    s = cli_series(a, "self", "handles");
     assert_true(fabs(json_number_value(json_object_get(s, "slope_per_iter")) - 1.0) < 0.01);
     json_decref(a);
 
@@ -335,14 +312,14 @@ static void test_plugin_flags_exactly_the_leak(void **state)
         /* valgrind's malloc keeps no glibc books: not available, not 0 */
         assert_null(cli_find_series(a, "self", "heap_bytes"));
     } else {
-        s = series(a, "self", "heap_bytes");
+        s = cli_series(a, "self", "heap_bytes");
         assert_string_equal(verdict_of(s), "leak");
         double slope = json_number_value(json_object_get(s, "slope_per_iter"));
         assert_true(slope >= 8192 && slope < 8192 * 1.1);
     }
-    assert_string_equal(verdict_of(series(a, "self", "rss_bytes")), "leak");
-    assert_string_equal(verdict_of(series(a, "self", "handles")), "no_leak");
-    assert_string_equal(verdict_of(series(a, "leaky", "objects_alive")), "no_leak");
+    assert_string_equal(verdict_of(cli_series(a, "self", "rss_bytes")), "leak");
+    assert_string_equal(verdict_of(cli_series(a, "self", "handles")), "no_leak");
+    assert_string_equal(verdict_of(cli_series(a, "leaky", "objects_alive")), "no_leak");
     json_decref(a);
 
     /* and nothing leaks when nothing is asked to */
@@ -385,7 +362,7 @@ static void test_plugin_dial_failures(void **state)
     assert_int_equal(RUN("run", "-b", "plugin", "-O", "path=" PLUGIN_LEAKY, "-O",
                          "fail_connect_after=40", "-n", "100", "--max-failures", "3", "-o", trend,
                          "-q", "--no-analyze"), 0);
-    json_t *sum = summary_of(trend);
+    json_t *sum = cli_summary(trend);
     assert_string_equal(json_string_value(json_object_get(sum, "stop_reason")), "max_failures");
     assert_int_equal(json_integer_value(json_object_get(sum, "iterations_done")), 42);
     json_decref(sum);
@@ -416,7 +393,7 @@ static void test_example_plugin(void **state)
     a = cli_load_json(out_path, err_path);
     const char *both[] = {"self/handles", "tcp/open_sockets", NULL};
     expect_only_leaks(a, both);
-    assert_true(fabs(json_number_value(json_object_get(series(a, "tcp", "open_sockets"),
+    assert_true(fabs(json_number_value(json_object_get(cli_series(a, "tcp", "open_sockets"),
                                                        "slope_per_iter")) - 0.5) < 0.01);
     json_decref(a);
     json_t *stats = server_stop(&s);

@@ -61,19 +61,6 @@ static void expect_not_in(const char *p, const char *needle)
     free(s);
 }
 
-static json_t *row(json_t *doc, const char *target, const char *metric)
-{
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(doc, "series"), i, s) {
-        if (strcmp(json_string_value(json_object_get(s, "target")), target) == 0 &&
-            strcmp(json_string_value(json_object_get(s, "metric")), metric) == 0)
-            return s;
-    }
-    fail_msg("no series %s/%s", target, metric);
-    return NULL;
-}
-
 static const char *str(json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
@@ -128,14 +115,14 @@ static void test_compare_regression(void **state)
     assert_string_equal(str(c, "format"), "rasleak-comparison");
     assert_string_equal(str(c, "verdict"), "regression");
     assert_int_equal(json_integer_value(json_object_get(c, "regressions")), 1);
-    json_t *h = row(c, "self", "handles");
+    json_t *h = cli_series(c, "self", "handles");
     assert_string_equal(str(h, "verdict"), "regression");
     assert_true(fabs(json_number_value(json_object_get(h, "diff_per_1000")) - 1000) < 1);
     json_t *cur = json_object_get(h, "current");
     assert_true(fabs(json_number_value(json_object_get(cur, "slope_per_iter")) - 1) < 0.01);
     assert_string_equal(str(json_object_get(c, "baseline"), "kind"), "analysis");
     assert_string_equal(str(json_object_get(c, "current"), "kind"), "trend");
-    assert_string_equal(str(row(c, "self", "threads"), "verdict"), "unchanged");
+    assert_string_equal(str(cli_series(c, "self", "threads"), "verdict"), "unchanged");
     /* the same mock backend, but with another leak_handles: warned about */
     assert_true(json_array_size(json_object_get(c, "warnings")) >= 1);
     assert_non_null(strstr(json_string_value(json_array_get(json_object_get(c, "warnings"), 0)),
@@ -168,7 +155,7 @@ static void test_compare_unchanged(void **state)
     /* leak against leak: unchanged too */
     assert_int_equal(RUN("compare", "--json", leak, leak), 0);
     json_t *l = cli_load_json(out_path, err_path);
-    assert_string_equal(str(row(l, "self", "handles"), "verdict"), "unchanged");
+    assert_string_equal(str(cli_series(l, "self", "handles"), "verdict"), "unchanged");
     json_decref(l);
 }
 
@@ -177,14 +164,14 @@ static void test_compare_improved(void **state)
     (void)state;
     assert_int_equal(RUN("compare", "--json", leak, clean), 0);
     json_t *c = cli_load_json(out_path, err_path);
-    json_t *h = row(c, "self", "handles");
+    json_t *h = cli_series(c, "self", "handles");
     assert_string_equal(str(h, "verdict"), "improved");
     assert_true(fabs(json_number_value(json_object_get(h, "diff_per_1000")) + 1000) < 1);
     json_decref(c);
     /* leaking slower is improved too */
     assert_int_equal(RUN("compare", "--json", leak2, leak), 0);
     c = cli_load_json(out_path, err_path);
-    assert_string_equal(str(row(c, "self", "handles"), "verdict"), "improved");
+    assert_string_equal(str(cli_series(c, "self", "handles"), "verdict"), "improved");
     json_decref(c);
 }
 
@@ -215,14 +202,14 @@ static void test_compare_new_and_missing(void **state)
     const char *less = edited_baseline("less.json", "threads", NULL, NULL, 0);
     assert_int_equal(RUN("compare", "--json", less, clean), 0);
     json_t *c = cli_load_json(out_path, err_path);
-    json_t *t = row(c, "self", "threads");
+    json_t *t = cli_series(c, "self", "threads");
     assert_string_equal(str(t, "verdict"), "new");
     assert_true(json_is_null(json_object_get(t, "baseline")));
     assert_true(json_is_null(json_object_get(t, "diff_per_1000")));
     json_decref(c);
     assert_int_equal(RUN("compare", "--json", clean, less), 0);
     c = cli_load_json(out_path, err_path);
-    t = row(c, "self", "threads");
+    t = cli_series(c, "self", "threads");
     assert_string_equal(str(t, "verdict"), "missing");
     assert_true(json_is_null(json_object_get(t, "current")));
     json_decref(c);
@@ -230,8 +217,8 @@ static void test_compare_new_and_missing(void **state)
     const char *nohandles = edited_baseline("nohandles.json", "handles", NULL, NULL, 0);
     assert_int_equal(RUN("compare", "--json", nohandles, leak), 1);
     c = cli_load_json(out_path, err_path);
-    assert_string_equal(str(row(c, "self", "handles"), "verdict"), "regression");
-    assert_non_null(strstr(str(row(c, "self", "handles"), "reason"), "not in the baseline"));
+    assert_string_equal(str(cli_series(c, "self", "handles"), "verdict"), "regression");
+    assert_non_null(strstr(str(cli_series(c, "self", "handles"), "reason"), "not in the baseline"));
     json_decref(c);
 }
 
@@ -241,7 +228,7 @@ static void test_compare_tolerance(void **state)
     /* 2 per iteration against 1: leaks faster, unless 1.5 per iteration is tolerated */
     assert_int_equal(RUN("compare", "--json", leak, leak2), 1);
     json_t *c = cli_load_json(out_path, err_path);
-    json_t *h = row(c, "self", "handles");
+    json_t *h = cli_series(c, "self", "handles");
     assert_string_equal(str(h, "verdict"), "regression");
     assert_non_null(strstr(str(h, "reason"), "leaks faster"));
     json_decref(c);
@@ -255,7 +242,7 @@ static void test_compare_tolerance(void **state)
         fail_msg("compare with tolerance: exit %d\n%s", rc, o);
     }
     c = cli_load_json(out_path, err_path);
-    h = row(c, "self", "handles");
+    h = cli_series(c, "self", "handles");
     assert_string_equal(str(h, "verdict"), "unchanged");
     assert_true(fabs(json_number_value(json_object_get(h, "tolerance")) - 1.5) < 1e-12);
     json_decref(c);
@@ -420,7 +407,7 @@ static void test_json_file(void **state)
     assert_string_equal(str(a, "format"), "rasleak-analysis");
     assert_string_equal(str(a, "verdict"), "leak");
     assert_string_equal(str(json_object_get(a, "platform"), "os"), "linux");
-    assert_string_equal(str(row(a, "self", "handles"), "verdict"), "leak");
+    assert_string_equal(str(cli_series(a, "self", "handles"), "verdict"), "leak");
     json_decref(a);
     /* --json alone still prints the JSON on stdout */
     assert_int_equal(RUN("analyze", "--json", leak), 1);
@@ -514,7 +501,7 @@ static void test_allowance_allowed(void **state)
     assert_int_equal(RUN("analyze", "--json", "--allow", ok, leak), 0);
     json_t *a = cli_load_json(out_path, err_path);
     assert_string_equal(str(a, "verdict"), "allowed");
-    json_t *h = row(a, "self", "handles");
+    json_t *h = cli_series(a, "self", "handles");
     assert_string_equal(str(h, "verdict"), "allowed");
     assert_non_null(strstr(str(h, "reason"), "known leak in the dialer, ticket 42"));
     json_t *al = json_object_get(h, "allowance");
@@ -534,7 +521,7 @@ static void test_allowance_allowed(void **state)
                          "-q", "--allow", ok), 0);
     assert_int_equal(RUN("compare", "--json", "--allow", ok, base_json, leak), 0);
     a = cli_load_json(out_path, err_path);
-    assert_string_equal(str(row(a, "self", "handles"), "verdict"), "allowed");
+    assert_string_equal(str(cli_series(a, "self", "handles"), "verdict"), "allowed");
     assert_string_equal(str(a, "verdict"), "no_regression");
     json_decref(a);
     /* an allowance without expiry */
@@ -547,7 +534,7 @@ static void test_allowance_exceeded_and_expired(void **state)
     const char *small = allow_file("allow-small.json", "0.5", NULL);
     assert_int_equal(RUN("analyze", "--json", "--allow", small, leak), 1);
     json_t *a = cli_load_json(out_path, err_path);
-    json_t *h = row(a, "self", "handles");
+    json_t *h = cli_series(a, "self", "handles");
     assert_string_equal(str(h, "verdict"), "leak");
     assert_string_equal(str(json_object_get(h, "allowance"), "state"), "exceeded");
     json_decref(a);
@@ -677,7 +664,7 @@ static void test_upload_success(void **state)
     json_t *a = cli_load_json(p, err_path);
     assert_string_equal(str(a, "format"), "rasleak-analysis");
     assert_string_equal(str(a, "verdict"), "leak");
-    assert_string_equal(str(row(a, "self", "handles"), "verdict"), "leak");
+    assert_string_equal(str(cli_series(a, "self", "handles"), "verdict"), "leak");
     json_decref(a);
     /* compare uploads the comparison; no token, no Authorization */
     assert_int_equal(receiver_start(&r, "recv-cmp", NULL), 0);

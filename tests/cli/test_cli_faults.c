@@ -81,9 +81,7 @@ static void test_signal_at_random_moments(void **state)
         if (rc != 0)
             fail_msg("round %d: %s after %ld ms: exit %d\n%s", r, strsignal(sig), delay, rc,
                      cli_slurp(err_path));
-        json_t *s = cli_last_record(trend);
-        assert_non_null(s);
-        assert_string_equal(json_string_value(json_object_get(s, "type")), "summary");
+        json_t *s = cli_summary(trend);
         assert_string_equal(json_string_value(json_object_get(s, "stop_reason")), "interrupted");
         assert_int_equal(json_integer_value(json_object_get(s, "connections_left_open")), 0);
         json_decref(s);

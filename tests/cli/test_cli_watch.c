@@ -59,17 +59,6 @@ static const char *str(json_t *o, const char *k)
     return s ? s : "";
 }
 
-static json_t *series(json_t *a, const char *target, const char *metric)
-{
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(a, "series"), i, s)
-        if (strcmp(str(s, "target"), target) == 0 && strcmp(str(s, "metric"), metric) == 0)
-            return s;
-    fail_msg("no series %s/%s", target, metric);
-    return NULL;
-}
-
 static double slope(json_t *s)
 {
     return json_number_value(json_object_get(s, "slope_per_iter"));
@@ -165,15 +154,15 @@ static void test_leaking_server_named(void **state)
     const char *either[] = {"fixture_server/rss_bytes", "fixture_server/private_bytes",
                             "fixture_server/vm_bytes", "fixture_server/maps", NULL};
     expect_verdicts(a, leaks, either);   /* self, and the server's other series, clean */
-    json_t *h = series(a, "fixture_server", "handles");
+    json_t *h = cli_series(a, "fixture_server", "handles");
     assert_true(fabs(slope(h) - 1.0) < 0.01);
-    assert_true(fabs(slope(series(a, "fixture_server", "handles.socket")) - 1.0) < 0.01);
+    assert_true(fabs(slope(cli_series(a, "fixture_server", "handles.socket")) - 1.0) < 0.01);
     json_t *attr = json_object_get(h, "attribution");
     assert_string_equal(str(attr, "text"), "all of them sockets");
     json_t *share = json_array_get(json_object_get(attr, "types"), 0);
     assert_string_equal(str(share, "type"), "socket");
     assert_true(fabs(json_number_value(json_object_get(share, "share")) - 1.0) < 0.02);
-    assert_true(json_is_null(json_object_get(series(a, "self", "handles"), "attribution")));
+    assert_true(json_is_null(json_object_get(cli_series(a, "self", "handles"), "attribution")));
 
     /* the suspects: one socket per measured iteration, to the server's port */
     json_t *sus = suspects_of(a, "fixture_server");
@@ -247,7 +236,7 @@ static void test_clean_server_clean(void **state)
                 strcmp(str(s, "target"), "fixture_server") != 0)
                 fail_msg("exit %d: %s/%s leaks", rc, str(s, "target"), str(s, "metric"));
     }
-    assert_true(slope(series(a, "fixture_server", "handles")) == 0);
+    assert_true(slope(cli_series(a, "fixture_server", "handles")) == 0);
     /* at most the connection of the last iteration, not yet closed by the server */
     assert_true(integer(suspects_of(a, "fixture_server"), "total") <= 1);
     json_decref(a);
@@ -295,8 +284,7 @@ static void test_target_killed_mid_run(void **state)
     const char *extra[] = {"-n", "1000000", NULL};
     int rc = run_and_kill(extra, &spid);
     assert_true(rc == 0 || rc == 1);   /* the run was analyzed */
-    json_t *sum = cli_last_record(trend);
-    assert_string_equal(str(sum, "type"), "summary");
+    json_t *sum = cli_summary(trend);
     assert_string_equal(str(sum, "stop_reason"), "target_exited");
     assert_true(integer(sum, "iterations_done") < 1000000);
     json_decref(sum);
@@ -456,7 +444,7 @@ static void test_watch_by_name(void **state)
     assert_string_equal(str(json_array_get(t, 0), "kind"), "watched");
     json_decref(hdrs);
     json_t *an = cli_load_json(out_path, err_path);
-    series(an, second, "handles");
+    cli_series(an, second, "handles");
     json_decref(an);
 
     /* by id */
@@ -466,7 +454,7 @@ static void test_watch_by_name(void **state)
     assert_int_equal(RUN("run", "--watch", id, "--maps", "-n", "50", "-o", trend, "--force",
                          "-q", "--json"), 0);
     an = cli_load_json(out_path, err_path);
-    assert_true(json_number_value(json_object_get(series(an, tid, "maps"), "first_value")) > 0);
+    assert_true(json_number_value(json_object_get(cli_series(an, tid, "maps"), "first_value")) > 0);
     json_decref(an);
     assert_int_equal(RUN("run", "--watch", id, "--watch", id, "-n", "5", "-o", trend, "--force"),
                      2);
@@ -581,9 +569,9 @@ static void test_memcached_clean(void **state)
     assert_int_equal(integer(run, "iterations_done"), 2500);
     assert_int_equal(integer(run, "dial_failures"), 0);
     /* memcached's series are there, socket counts included */
-    assert_int_equal(json_integer_value(json_object_get(series(a, tid, "handles"), "n")), 2000);
-    series(a, tid, "handles.socket");
-    series(a, tid, "rss_bytes");
+    assert_int_equal(json_integer_value(json_object_get(cli_series(a, tid, "handles"), "n")), 2000);
+    cli_series(a, tid, "handles.socket");
+    cli_series(a, tid, "rss_bytes");
     assert_true(integer(suspects_of(a, tid), "total") <= 1);
     json_decref(a);
 }
