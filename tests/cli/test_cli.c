@@ -42,7 +42,8 @@ struct limits { long nofile; };
 
 static pid_t start(const char *const *args, const struct limits *lim)
 {
-    struct cli_proc p = {dir, out_path, err_path, lim ? lim->nofile : 0, -1, NULL};
+    struct cli_proc p = {.dir = dir, .out = out_path, .err = err_path,
+                         .nofile = lim ? lim->nofile : 0, .uid = -1};
     return cli_start(&p, RASLEAK_BIN, args);
 }
 

@@ -46,7 +46,7 @@ static int teardown(void **state)
 /* Run rasleak with `args` (NULL-terminated); stdout/stderr to files; the exit code. */
 static int run_args(const char *const *args)
 {
-    struct cli_proc p = {dir, out_path, err_path, 0, -1, child_env};
+    struct cli_proc p = {.dir = dir, .out = out_path, .err = err_path, .uid = -1, .env = child_env};
     fflush(NULL);
     return cli_wait(cli_start(&p, RASLEAK_BIN, args));
 }

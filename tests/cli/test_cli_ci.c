@@ -47,7 +47,7 @@ static char *path_in(const char *name)
 
 static int run_args(const char *const *args)
 {
-    struct cli_proc p = {dir, out_path, err_path, 0, -1, NULL};
+    struct cli_proc p = {.dir = dir, .out = out_path, .err = err_path, .uid = -1};
     return cli_wait(cli_start(&p, RASLEAK_BIN, args));
 }
 

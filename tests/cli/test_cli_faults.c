@@ -39,7 +39,7 @@ static int teardown(void **state)
 /* Start rasleak; `uid` >= 0 drops to that user first. */
 static pid_t start_as(long uid, const char *const *args)
 {
-    struct cli_proc p = {dir, out_path, err_path, 0, uid, NULL};
+    struct cli_proc p = {.dir = dir, .out = out_path, .err = err_path, .uid = uid};
     return cli_start(&p, RASLEAK_BIN, args);
 }
 

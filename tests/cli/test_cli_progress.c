@@ -37,7 +37,7 @@ static int setup(void **state)
     snprintf(html, sizeof html, "%s/report.html", dir);
     const char *files[2] = {trend, trend2};
     for (int i = 0; i < 2; i++) {
-        struct cli_proc p = {dir, out_path, err_path, 0, -1, NULL};
+        struct cli_proc p = {.dir = dir, .out = out_path, .err = err_path, .uid = -1};
         const char *args[] = {"run", "-n", "12000", "--warmup", "1000", "-O", "leak_handles=1",
                               "--no-analyze", "-q", "-o", files[i], NULL};
         if (cli_wait(cli_start(&p, RASLEAK_BIN, args)) != 0)
@@ -67,7 +67,7 @@ static int teardown(void **state)
 
 static int run(const char *const *args)
 {
-    struct cli_proc p = {dir, out_path, err_path, 0, -1, NULL};
+    struct cli_proc p = {.dir = dir, .out = out_path, .err = err_path, .uid = -1};
     return cli_wait(cli_start(&p, RASLEAK_BIN, args));
 }
 

@@ -19,7 +19,7 @@
 
 static int analyze(const char *file, const char *out, const char *err)
 {
-    struct cli_proc p = {RASLEAK_FIXTURES "/trend", out, err, 0, -1, NULL};
+    struct cli_proc p = {.dir = RASLEAK_FIXTURES "/trend", .out = out, .err = err, .uid = -1};
     return cli_wait(cli_start(&p, RASLEAK_BIN, (const char *const[]){"analyze", file, NULL}));
 }
 
