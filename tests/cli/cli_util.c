@@ -36,12 +36,16 @@ pid_t cli_start(const struct cli_proc *p, const char *bin, const char *const *ar
     argv[n] = NULL;
     pid_t pid = fork();
     if (pid == 0) {
-        int o = open(p->out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        int e = open(p->err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        int o = p->out_fd > 0 ? p->out_fd : open(p->out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        int e = p->err_fd > 0 ? p->err_fd : open(p->err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        if (p->in_fd > 0)
+            dup2(p->in_fd, 0);
         dup2(o, 1);
         dup2(e, 2);
-        close(o);
-        close(e);
+        if (o != p->out_fd)
+            close(o);
+        if (e != p->err_fd)
+            close(e);
         if (p->dir && chdir(p->dir) != 0)
             _exit(126);
         if (p->nofile > 0) {
@@ -50,6 +54,7 @@ pid_t cli_start(const struct cli_proc *p, const char *bin, const char *const *ar
             rl.rlim_cur = (rlim_t)p->nofile;
             setrlimit(RLIMIT_NOFILE, &rl);
         }
+        unsetenv("NO_COLOR");
         if (p->env)
             putenv((char *)p->env);
         if (p->uid >= 0 && (setgid((gid_t)p->uid) != 0 || setuid((uid_t)p->uid) != 0))

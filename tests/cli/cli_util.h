@@ -18,9 +18,17 @@ struct cli_proc {
     long nofile;          /* > 0: soft descriptor limit for the child */
     long uid;             /* >= 0: run as this user (and group) */
     const char *env;      /* NAME=VALUE to add to the child's environment, or NULL */
+    /* Descriptors (> 0) for the child's stdin, stdout and stderr in place of
+     * the test's stdin and the files above: a file to read as stdin, or a
+     * pseudo-terminal, for what rasleak does on a terminal.  0: the default. */
+    int in_fd, out_fd, err_fd;
 };
 
-/* Start `bin` with `args` (NULL-terminated) as `p` says; the child's pid. */
+/*
+ * Start `bin` with `args` (NULL-terminated) as `p` says; the child's pid.
+ * The child never inherits NO_COLOR (`env` may set it), so that what the
+ * tests see of colour does not depend on the shell they run from.
+ */
 pid_t cli_start(const struct cli_proc *p, const char *bin, const char *const *args);
 
 /* Exit code of `pid`, or 128 + signal. */
