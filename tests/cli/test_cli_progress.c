@@ -113,8 +113,18 @@ static void test_analyze_progress(void **state)
         assert_true(count(err, want) >= 2);
         snprintf(want, sizeof want, "\rreading '%s': 100%% of ", trend);
         assert_non_null(strstr(err, want));
-        snprintf(want, sizeof want, "\rjudging '%s': 6 of 6 series", trend);
-        assert_non_null(strstr(err, want));
+        /* All series judged at the end: "N of N" (6 here, 5 under valgrind,
+         * whose allocator gives no heap_bytes). */
+        snprintf(want, sizeof want, "\rjudging '%s': ", trend);
+        const char *j = strstr(err, want);
+        assert_non_null(j);
+        const char *last = j;
+        while ((j = strstr(j + 1, want)))
+            last = j;
+        int done = -1, total = -2;
+        assert_int_equal(sscanf(last + strlen(want), "%d of %d series", &done, &total), 2);
+        assert_true(total >= 5);
+        assert_int_equal(done, total);
         /* Reading comes before judging, and the line is cleared at the end. */
         assert_true(strstr(err, "\rreading") < strstr(err, "\rjudging"));
         assert_string_equal(after_progress(err), "");
