@@ -50,7 +50,7 @@ int cmd_analyze(int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         int taken = ci_opt(&ci, c, optarg);
         if (taken == 0)
             taken = cli_analyze_option(&cfg, &rates, &nrates, c, optarg);
@@ -78,8 +78,7 @@ int cmd_analyze(int argc, char **argv)
             rc = 0;
             goto out;
         default:
-            cli_error("unknown option '%s' for analyze", argv[optind - 1]);
-            fputs(usage_text, stderr);
+            cli_bad_option("analyze", c, argv[optind - 1]);
             goto out;
         }
     }

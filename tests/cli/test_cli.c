@@ -270,6 +270,32 @@ static void test_usage_errors_exit_2(void **state)
     assert_int_equal(stat(trend, &st), -1);   /* nothing was written */
 }
 
+static void test_missing_value_is_named(void **state)
+{
+    (void)state;
+    /* Every command names the option that lacks its value, the same way,
+     * wherever it stands; none of them answers with its whole usage. */
+    static const struct { const char *args[5]; const char *opt; } cases[] = {
+        {{"analyze", "t.jsonl", "--alpha"}, "--alpha"},
+        {{"analyze", "--min-rate"}, "--min-rate"},
+        {{"report", "t.jsonl", "--alpha"}, "--alpha"},
+        {{"compare", "a.json", "b.json", "--tolerance"}, "--tolerance"},
+        {{"run", "--alpha"}, "--alpha"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(run_lim(NULL, cases[i].args), 2);
+        char want[96];
+        snprintf(want, sizeof want, "rasleak: error: option '%s' needs a value\n", cases[i].opt);
+        char *e = cli_slurp(err_path);
+        if (strcmp(e, want) != 0)
+            fail_msg("rasleak %s: stderr is\n%s\nnot\n%s", cases[i].args[0], e, want);
+        free(e);
+    }
+    /* an unknown option points at the command's help */
+    assert_int_equal(RUN("analyze", "--alfa", "0.1", trend), 2);
+    cli_expect_in(err_path, "unknown option '--alfa' for analyze (see 'rasleak analyze --help')");
+}
+
 static void write_file(const char *p, const char *text)
 {
     FILE *fp = fopen(p, "w");
@@ -367,7 +393,8 @@ int main(void)
         T(test_version_and_help), T(test_backends_listing), T(test_leak_run_exits_1),
         T(test_clean_run_exits_0), T(test_plateau_exits_0), T(test_memory_leak_flagged),
         T(test_fail_after_records_failures), T(test_kb_symptom_under_low_limit),
-        T(test_json_layout), T(test_compact_layout), T(test_usage_errors_exit_2), T(test_malformed_file_exits_3),
+        T(test_json_layout), T(test_compact_layout), T(test_usage_errors_exit_2),
+        T(test_missing_value_is_named), T(test_malformed_file_exits_3),
         T(test_existing_output_needs_force), T(test_unwritable_output_exits_4),
         T(test_stdout_and_stdin), T(test_sigint_finishes_cleanly),
     };
