@@ -38,7 +38,7 @@ static const char usage_text[] =
     "      --warmup N         the first N iterations settle and are not judged\n"
     "                         (default: a tenth of -n, at most 1000)\n"
     "      --interval-ms MS   pause after each iteration (default 0)\n"
-    "      --sample-every K   sample every K-th iteration (default 1)\n"
+    "      --sample-every K   sample every K-th iteration (default 1; at most -n)\n"
     "      --max-failures K   stop after K consecutive failed dials (default 10; 0 never)\n"
     "      --duration SECONDS stop after this long, whatever -n says\n"
     "  -o, --output FILE      trend file (default rasleak-trend.jsonl; '-' stdout,\n"
@@ -279,6 +279,13 @@ static int parse(struct run_args *a, int argc, char **argv)
         a->warmup = a->iterations / 10 > 1000 ? 1000 : a->iterations / 10;
     if (a->warmup >= a->iterations) {
         cli_error("--warmup (%llu) must be less than -n (%llu)", a->warmup, a->iterations);
+        return EXIT_USAGE;
+    }
+    if (a->sample_every > a->iterations) {
+        /* The last iteration is always sampled, so such a run would take
+         * one sample and end inconclusive: most likely a slip of -n. */
+        cli_error("--sample-every (%llu) must not be more than -n (%llu): the run would take "
+                  "a single sample", a->sample_every, a->iterations);
         return EXIT_USAGE;
     }
     return ci_prepare(&a->ci, !a->no_analyze && strcmp(a->output, "-") != 0);

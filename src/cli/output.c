@@ -350,9 +350,10 @@ void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color)
     const char *backend = json_string_value(
         json_object_get(json_object_get(a->header, "backend"), "name"));
     char n1[32], n2[32];
-    fprintf(fp, "%s: %s iterations, %s samples (warm-up %ld), backend %s, stopped: %s\n",
+    fprintf(fp, "%s: %s iterations, %s sample%s (warm-up %ld), backend %s, stopped: %s\n",
             a->path, cli_grouped((double)a->iterations_done, n1, sizeof n1),
-            cli_grouped((double)a->samples, n2, sizeof n2), a->warmup, backend ? backend : "?",
+            cli_grouped((double)a->samples, n2, sizeof n2), a->samples == 1 ? "" : "s",
+            a->warmup, backend ? backend : "?",
             a->stop_reason[0] ? a->stop_reason : "no summary (cut short)");
     if (a->warmup_planned >= 0)
         fprintf(fp, "the run stopped before its warm-up of %s iterations was over: judged "

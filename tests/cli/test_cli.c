@@ -296,6 +296,24 @@ static void test_missing_value_is_named(void **state)
     cli_expect_in(err_path, "unknown option '--alfa' for analyze (see 'rasleak analyze --help')");
 }
 
+static void test_sample_every_fits_the_run(void **state)
+{
+    (void)state;
+    /* More than -n would sample the last iteration alone: refused before
+     * anything is written. */
+    assert_int_equal(RUN("run", "-n", "1000", "--sample-every", "5000", "-o", trend, "-q"), 2);
+    cli_expect_in(err_path, "--sample-every (5000) must not be more than -n (1000)");
+    struct stat st;
+    assert_int_equal(stat(trend, &st), -1);
+    /* As many as -n is allowed; its one measured sample is inconclusive,
+     * and said in the singular. */
+    assert_int_equal(RUN("run", "-n", "20", "--warmup", "10", "--sample-every", "20", "-o",
+                         trend, "-q"), 0);
+    cli_expect_in(out_path, "20 iterations, 1 sample (warm-up 10)");
+    cli_expect_in(out_path, "why: only 1 measured sample (at least 8 needed)");
+    cli_expect_in(out_path, "verdict: inconclusive");
+}
+
 static void write_file(const char *p, const char *text)
 {
     FILE *fp = fopen(p, "w");
@@ -394,7 +412,8 @@ int main(void)
         T(test_clean_run_exits_0), T(test_plateau_exits_0), T(test_memory_leak_flagged),
         T(test_fail_after_records_failures), T(test_kb_symptom_under_low_limit),
         T(test_json_layout), T(test_compact_layout), T(test_usage_errors_exit_2),
-        T(test_missing_value_is_named), T(test_malformed_file_exits_3),
+        T(test_missing_value_is_named), T(test_sample_every_fits_the_run),
+        T(test_malformed_file_exits_3),
         T(test_existing_output_needs_force), T(test_unwritable_output_exits_4),
         T(test_stdout_and_stdin), T(test_sigint_finishes_cleanly),
     };

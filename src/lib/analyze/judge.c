@@ -312,7 +312,8 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
     if (n < RASLEAK__MIN_SAMPLES) {
         out->verdict = RASLEAK_INCONCLUSIVE;
         snprintf(out->reason, sizeof out->reason,
-                 "only %zu measured samples (at least %d needed)", n, RASLEAK__MIN_SAMPLES);
+                 "only %zu measured sample%s (at least %d needed)", n, n == 1 ? "" : "s",
+                 RASLEAK__MIN_SAMPLES);
         return;
     }
     size_t i = 1;
