@@ -11,6 +11,7 @@
 #define RASLEAK_COMPARE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "rasleak/allow.h"
 #include "rasleak/analysis.h"
@@ -37,6 +38,15 @@ struct rasleak_cmp_side {
     json_t *doc;               /* owned: the side as a rasleak-analysis document */
     struct rasleak_cmp_series *series;
     size_t nseries;
+    /* The run the side describes, from the document's "run", so that a
+     * caller can say when a comparison rests on a partial run: whether the
+     * trend file was cut short (its last record incomplete: a killed run),
+     * the sample records analyzed, and why the run stopped ("completed",
+     * "interrupted", ...; "" when the file has no summary or a stored
+     * analysis does not say).  0, 0 and "" when the document has no "run". */
+    int truncated;
+    uint64_t samples;
+    char stop_reason[32];
 };
 
 /*
@@ -102,7 +112,7 @@ struct rasleak_comparison {
     const struct rasleak_allow_list *allow;      /* borrowed */
     struct rasleak_cmp_row *rows;
     size_t nrows;
-    char (*warnings)[256];     /* backends, options or platforms that differ */
+    char (*warnings)[256];     /* backends, options, platforms or stop reasons that differ */
     size_t nwarnings;
     size_t regressions;        /* rows whose verdict is regression */
     size_t expired;            /* regressions whose allowance has expired */

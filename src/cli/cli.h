@@ -90,6 +90,13 @@ int cli_analyze_option(struct rasleak_analyze_config *cfg, struct rasleak_min_ra
  */
 int cli_check_warmup(const struct rasleak_analysis *a, const struct rasleak_analyze_config *cfg);
 
+/*
+ * Warn that the trend file `path` was cut short (a killed run, a copy
+ * taken while it was written), so that what was judged is the `samples`
+ * records that were complete, not the whole run.
+ */
+void cli_warn_cut_short(const char *path, uint64_t samples);
+
 /* Parse METRIC=RATE into the array (grown with realloc); 0 or -1. */
 int cli_add_min_rate(struct rasleak_min_rate **arr, size_t *n, const char *spec);
 

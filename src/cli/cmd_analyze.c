@@ -108,8 +108,7 @@ int cmd_analyze(int argc, char **argv)
         goto out;
     }
     if (a->truncated)
-        cli_warn("'%s' was cut short: analyzed the %llu samples that were complete",
-                 argv[optind], (unsigned long long)a->samples);
+        cli_warn_cut_short(argv[optind], a->samples);
     rc = ci_finish_analysis(&ci, a, "analyze", json, argv[optind]);
     rasleak_analysis_free(a);
 out:

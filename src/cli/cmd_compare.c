@@ -19,6 +19,9 @@ static const char usage_text[] =
     "Did CURRENT start to leak, or leak faster, than BASELINE?  Each is a trend file\n"
     "or a stored analysis ('rasleak analyze --json' output).  Series are matched by\n"
     "target and metric; each is a regression, improved, unchanged, new or missing.\n"
+    "What makes the comparison doubtful is warned about: backends, their options or\n"
+    "platforms that differ, runs that stopped for different reasons (completed,\n"
+    "interrupted, max_failures, ...), and a side whose trend file was cut short.\n"
     "\n"
     "  --json                   print the comparison as JSON (rasleak-comparison v1)\n"
     "  --tolerance METRIC=RATE  growth per iteration by which CURRENT may exceed\n"
@@ -52,6 +55,23 @@ static const char *side_text(const struct rasleak_cmp_side *s, char *buf, size_t
              s->kind == RASLEAK_CMP_ANALYSIS ? "stored analysis" : "trend file",
              backend ? backend : "?", json_string_value(json_object_get(s->doc, "verdict")));
     return buf;
+}
+
+/*
+ * A side judged from a trend file cut short is a partial run: said as
+ * analyze says it, on standard error, before the result.  A stored
+ * analysis carries the same fact from when it was made.
+ */
+static void warn_cut_short(const struct rasleak_cmp_side *s)
+{
+    if (!s->truncated)
+        return;
+    if (s->kind == RASLEAK_CMP_TREND)
+        cli_warn_cut_short(s->path, s->samples);
+    else
+        cli_warn("'%s' was made from a trend file that was cut short: it judged the %llu "
+                 "sample%s that %s complete", s->path, (unsigned long long)s->samples,
+                 s->samples == 1 ? "" : "s", s->samples == 1 ? "was" : "were");
 }
 
 void cli_print_comparison(FILE *fp, const struct rasleak_comparison *c, int color)
@@ -166,6 +186,7 @@ int cmd_compare(int argc, char **argv)
             rc = cli_input_exit(&err);
             goto out;
         }
+        warn_cut_short(*sides[i]);
     }
     if (ci.upload_trend && cur->kind != RASLEAK_CMP_TREND) {
         cli_error("--upload-trend needs CURRENT to be a trend file; '%s' is a stored analysis",

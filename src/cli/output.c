@@ -144,6 +144,12 @@ int cli_check_warmup(const struct rasleak_analysis *a, const struct rasleak_anal
     return EXIT_USAGE;
 }
 
+void cli_warn_cut_short(const char *path, uint64_t samples)
+{
+    cli_warn("'%s' was cut short: analyzed the %llu sample%s that %s complete", path,
+             (unsigned long long)samples, samples == 1 ? "" : "s", samples == 1 ? "was" : "were");
+}
+
 int cli_use_color(FILE *fp)
 {
     const char *nc = getenv("NO_COLOR");

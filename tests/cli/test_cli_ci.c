@@ -270,6 +270,79 @@ static void test_compare_mismatch_warnings(void **state)
     cli_expect_in(err_path, "backends differ");
 }
 
+/* `src` copied to `name` and cut in the middle of its last sample, as a
+ * killed run leaves it: the summary and half a record gone. */
+static const char *cut_copy(const char *src, const char *name)
+{
+    char *t = cli_slurp(src);
+    size_t n = strlen(t);
+    assert_true(n > 2 && t[n - 1] == '\n');
+    char *summary = t + n - 2;
+    while (summary > t && summary[-1] != '\n')
+        summary--;
+    char *last = summary - 1;
+    while (last > t && last[-1] != '\n')
+        last--;
+    assert_non_null(strstr(summary, "\"summary\""));
+    last[(summary - last) / 2] = '\0';
+    const char *p = path_in(name);
+    write_file(p, t);
+    free(t);
+    return p;
+}
+
+static void test_compare_partial_runs(void **state)
+{
+    (void)state;
+    /* A current run cut short: warned about as analyze does, exit unchanged. */
+    const char *cut = cut_copy(clean, "cut.jsonl");
+    char want[256];
+    snprintf(want, sizeof want, "rasleak: warning: '%s' was cut short: analyzed the 599 "
+                                "samples that were complete\n", cut);
+    assert_int_equal(RUN("compare", base_json, cut), 0);
+    cli_expect_in(err_path, want);
+    cli_expect_in(out_path, "result: no regression");
+    /* either side, and with --json too (stdout stays one document) */
+    assert_int_equal(RUN("compare", "--json", cut, clean), 0);
+    cli_expect_in(err_path, want);
+    json_t *c = cli_load_json(out_path, err_path);
+    json_t *b = json_object_get(c, "baseline");
+    assert_true(json_is_true(json_object_get(b, "truncated")));
+    assert_true(json_is_null(json_object_get(b, "stop_reason")));
+    assert_string_equal(str(json_object_get(c, "current"), "stop_reason"), "completed");
+    json_decref(c);
+    /* a stored analysis of a file cut short says so too */
+    const char *cut_json = path_in("cut-analysis.json");
+    assert_int_equal(RUN("analyze", "--json-file", cut_json, cut), 0);
+    assert_int_equal(RUN("compare", cut_json, clean), 0);
+    cli_expect_in(err_path, "cut-analysis.json' was made from a trend file that was cut short: "
+                            "it judged the 599 samples that were complete");
+    /* whole files: no such warning */
+    assert_int_equal(RUN("compare", base_json, clean), 0);
+    expect_not_in(err_path, "cut short");
+
+    /* A run that gave up after failed dials, against a completed baseline. */
+    const char *failed = path_in("failed.jsonl");
+    assert_int_equal(RUN("run", "-n", "600", "-O", "fail_after=300", "-o", failed, "-q"), 0);
+    assert_int_equal(RUN("compare", base_json, failed), 0);
+    cli_expect_in(out_path, "warning: the runs stopped for different reasons: baseline "
+                            "'completed', current 'max_failures'");
+    assert_int_equal(RUN("compare", "--json", base_json, failed), 0);
+    cli_expect_in(err_path, "rasleak: warning: the runs stopped for different reasons");
+    c = cli_load_json(out_path, err_path);
+    /* beside the backend option that made the difference */
+    json_t *w = json_object_get(c, "warnings");
+    assert_int_equal(json_array_size(w), 2);
+    assert_string_equal(json_string_value(json_array_get(w, 0)),
+                        "mock options differ: fail_after");
+    assert_string_equal(json_string_value(json_array_get(w, 1)),
+                        "the runs stopped for different reasons: baseline 'completed', current "
+                        "'max_failures'");
+    assert_string_equal(str(json_object_get(c, "current"), "stop_reason"), "max_failures");
+    assert_false(json_is_true(json_object_get(json_object_get(c, "current"), "truncated")));
+    json_decref(c);
+}
+
 static void test_compare_bad_input(void **state)
 {
     (void)state;
@@ -809,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_compare_new_and_missing),
         cmocka_unit_test(test_compare_tolerance),
         cmocka_unit_test(test_compare_mismatch_warnings),
+        cmocka_unit_test(test_compare_partial_runs),
         cmocka_unit_test(test_compare_bad_input),
         cmocka_unit_test(test_junit),
         cmocka_unit_test(test_annotations),

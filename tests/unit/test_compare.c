@@ -146,6 +146,71 @@ static void test_compare_sides(void **state)
     rasleak_cmp_side_free(c);
 }
 
+/* A document of one clean series whose run stopped for `why` (NULL: no "run"). */
+static json_t *run_doc(const char *why)
+{
+    json_t *d = doc("mock", "linux", 0, 0);
+    if (why)
+        json_object_set_new(d, "run", json_pack("{s:s,s:b,s:i}", "stop_reason", why,
+                                                "truncated", 0, "samples", 250));
+    return d;
+}
+
+static void test_stop_reasons(void **state)
+{
+    (void)state;
+    static const struct { const char *base, *cur; const char *warning; } cases[] = {
+        {"completed", "interrupted", "the runs stopped for different reasons: baseline "
+                                     "'completed', current 'interrupted'"},
+        {"max_failures", "completed", "the runs stopped for different reasons: baseline "
+                                      "'max_failures', current 'completed'"},
+        {"completed", "completed", NULL},
+        {"completed", NULL, NULL},      /* unknown: nothing to compare */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct rasleak_cmp_side *b, *c;
+        struct rasleak_error err;
+        json_t *bd = run_doc(cases[i].base), *cd = run_doc(cases[i].cur);
+        assert_int_equal(rasleak_cmp_side_from_json(bd, "b.json", RASLEAK_CMP_ANALYSIS, &b,
+                                                    &err), 0);
+        assert_int_equal(rasleak_cmp_side_from_json(cd, "c.json", RASLEAK_CMP_ANALYSIS, &c,
+                                                    &err), 0);
+        json_decref(bd);
+        json_decref(cd);
+        assert_string_equal(b->stop_reason, cases[i].base);
+        assert_string_equal(c->stop_reason, cases[i].cur ? cases[i].cur : "");
+        assert_int_equal(c->samples, cases[i].cur ? 250 : 0);
+        struct rasleak_comparison *cmp;
+        assert_int_equal(rasleak_compare(b, c, NULL, &cmp, &err), 0);
+        assert_int_equal(cmp->nwarnings, cases[i].warning ? 1 : 0);
+        if (cases[i].warning)
+            assert_string_equal(cmp->warnings[0], cases[i].warning);
+        json_t *j = rasleak_comparison_to_json(cmp);
+        json_t *cj = json_object_get(j, "current");
+        if (cases[i].cur)
+            assert_string_equal(json_string_value(json_object_get(cj, "stop_reason")),
+                                cases[i].cur);
+        else
+            assert_true(json_is_null(json_object_get(cj, "stop_reason")));
+        json_decref(j);
+        rasleak_comparison_free(cmp);
+        rasleak_cmp_side_free(b);
+        rasleak_cmp_side_free(c);
+    }
+    /* a file cut short has no stop reason, and says so */
+    struct rasleak_cmp_side *s;
+    struct rasleak_error err;
+    json_t *d = doc("mock", "linux", 0, 0);
+    json_object_set_new(d, "run", json_pack("{s:n,s:b,s:i}", "stop_reason", "truncated", 1,
+                                            "samples", 29));
+    assert_int_equal(rasleak_cmp_side_from_json(d, "t.json", RASLEAK_CMP_TREND, &s, &err), 0);
+    json_decref(d);
+    assert_true(s->truncated);
+    assert_int_equal(s->samples, 29);
+    assert_string_equal(s->stop_reason, "");
+    rasleak_cmp_side_free(s);
+}
+
 static void test_invalid_documents(void **state)
 {
     (void)state;
@@ -188,6 +253,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_judge_rules),
         cmocka_unit_test(test_compare_sides),
+        cmocka_unit_test(test_stop_reasons),
         cmocka_unit_test(test_invalid_documents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

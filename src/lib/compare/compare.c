@@ -148,7 +148,7 @@ static const char *str_of(json_t *o, const char *key)
     return s ? s : "(unknown)";
 }
 
-/* Backends, their options and the platforms, side by side. */
+/* Backends, their options, the platforms and how the runs ended, side by side. */
 static void check_sides(struct rasleak_comparison *c)
 {
     json_t *bb = json_object_get(c->base->doc, "backend"), *cb = json_object_get(c->cur->doc, "backend");
@@ -182,6 +182,14 @@ static void check_sides(struct rasleak_comparison *c)
             warn(c, "%s differ: baseline '%s', current '%s'", "os releases",
                  str_of(bp, "os_release"), str_of(cp, "os_release"));
     }
+    /* A run that was interrupted or gave up after failed dials measured
+     * less than a completed one: judged side by side, it can look clean
+     * for lack of data.  An unknown reason (a file cut short) is for the
+     * caller to say, with the side. */
+    const char *bs = c->base->stop_reason, *cs = c->cur->stop_reason;
+    if (bs[0] && cs[0] && strcmp(bs, cs) != 0)
+        warn(c, "%s stopped for different reasons: baseline '%s', current '%s'", "the runs",
+             bs, cs);
 }
 
 static void apply_allowance(const struct rasleak_compare_config *cfg, struct rasleak_cmp_row *r,
@@ -273,11 +281,13 @@ static json_t *side_json(const struct rasleak_cmp_side *s)
 {
     json_t *backend = json_object_get(s->doc, "backend");
     json_t *platform = json_object_get(s->doc, "platform");
-    return json_pack("{s:s,s:s,s:s,s:O*,s:O*}", "file", s->path,
+    return json_pack("{s:s,s:s,s:s,s:O*,s:O*,s:o,s:b}", "file", s->path,
                      "kind", s->kind == RASLEAK_CMP_ANALYSIS ? "analysis" : "trend",
                      "verdict", json_string_value(json_object_get(s->doc, "verdict"))
                                     ? json_string_value(json_object_get(s->doc, "verdict")) : "",
-                     "backend", backend, "platform", platform);
+                     "backend", backend, "platform", platform,
+                     "stop_reason", s->stop_reason[0] ? json_string(s->stop_reason) : json_null(),
+                     "truncated", s->truncated);
 }
 
 json_t *rasleak_comparison_to_json(const struct rasleak_comparison *c)

@@ -99,6 +99,24 @@ static int series_from(json_t *o, size_t i, const char *name, struct rasleak_cmp
     return 0;
 }
 
+/*
+ * What the document says of its run.  Only read, never required: the
+ * series are what a comparison needs, and a stored analysis written by
+ * hand may leave the run out.
+ */
+static void run_facts(json_t *run, struct rasleak_cmp_side *s)
+{
+    json_t *samples = json_object_get(run, "samples");
+    const char *stop = json_string_value(json_object_get(run, "stop_reason"));
+    s->truncated = json_is_true(json_object_get(run, "truncated"));
+    if (json_is_integer(samples) && json_integer_value(samples) >= 0)
+        s->samples = (uint64_t)json_integer_value(samples);
+    /* Every reason rasleak writes fits; a longer one is not rasleak's,
+     * and cutting it could split a UTF-8 character. */
+    if (stop && strlen(stop) < sizeof s->stop_reason)
+        memcpy(s->stop_reason, stop, strlen(stop) + 1);
+}
+
 int rasleak_cmp_side_from_json(json_t *doc, const char *name, enum rasleak_cmp_kind kind,
                                struct rasleak_cmp_side **out, struct rasleak_error *err)
 {
@@ -135,6 +153,7 @@ int rasleak_cmp_side_from_json(json_t *doc, const char *name, enum rasleak_cmp_k
     snprintf(s->path, sizeof s->path, "%s", name);
     s->kind = kind;
     s->doc = json_incref(doc);
+    run_facts(json_object_get(doc, "run"), s);
     for (size_t i = 0; i < n; i++) {
         int rc = series_from(json_array_get(series, i), i, name, &s->series[i], err);
         for (size_t j = 0; rc == 0 && j < i; j++)
