@@ -29,7 +29,8 @@ const char ci_usage_text[] =
     "      --annotations github  print GitHub Actions ::error/::warning lines\n"
     "      --json-file FILE   write the result JSON to FILE; stdout stays for people\n"
     "      --allow FILE       accepted leaks: [{\"target\",\"metric\",\"max_rate\",\"reason\",\n"
-    "                         \"expires\"}]; allowed ones do not fail, expired ones do\n"
+    "                         \"expires\"}]; allowed ones do not fail, expired ones do;\n"
+    "                         an entry that matches no series is warned about\n"
     "      --upload URL       POST the result JSON (token from RASLEAK_UPLOAD_TOKEN)\n"
     "      --upload-trend     with it, the gzip-compressed trend file (multipart)\n"
     "      --upload-required  a failed upload exits 4 (default: a warning)\n";
@@ -323,6 +324,13 @@ out:
     return rc;
 }
 
+/* A misspelt target or metric would leave an allowance unused, unnoticed. */
+static void warn_unmatched_allowance(const struct ci_opts *o, const struct rasleak_allowance *e)
+{
+    cli_warn("allowance for '%s/%s' (%s:%ld) matches no series", e->target, e->metric,
+             o->allow->path, e->line);
+}
+
 /* Tell about allowances that expired or are exceeded, and those that match nothing. */
 static void report_allowances(const struct ci_opts *o, const struct rasleak_analysis *a,
                               const struct rasleak_allow_outcome *out)
@@ -340,10 +348,15 @@ static void report_allowances(const struct ci_opts *o, const struct rasleak_anal
     }
     for (size_t k = 0; k < o->allow->n; k++) {
         const struct rasleak_allowance *e = &o->allow->entries[k];
-        int used = 0;
-        for (size_t i = 0; i < a->nseries && !used; i++)
-            used = out[i].entry == e;
-        if (!used && e->expires[0] && strcmp(o->today, e->expires) > 0)
+        int used = 0, matched = 0;
+        for (size_t i = 0; i < a->nseries; i++) {
+            used |= out[i].entry == e;
+            matched |= strcmp(a->series[i].target, e->target) == 0 &&
+                       strcmp(a->series[i].metric, e->metric) == 0;
+        }
+        if (!matched)
+            warn_unmatched_allowance(o, e);
+        else if (!used && e->expires[0] && strcmp(o->today, e->expires) > 0)
             cli_warn("the allowance for %s/%s ('%s' line %ld) expired on %s; the series does "
                      "not leak now, so remove it", e->target, e->metric, o->allow->path,
                      e->line, e->expires);
@@ -480,6 +493,15 @@ int ci_finish_comparison(struct ci_opts *o, const struct rasleak_comparison *c, 
             cli_error("the allowance for %s/%s ('%s' line %ld) expired on %s, so its "
                       "regression fails again: %s", r->target, r->metric, o->allow->path,
                       r->allow.entry->line, r->allow.entry->expires, r->allow.entry->reason);
+    }
+    for (size_t k = 0; o->allow && k < o->allow->n; k++) {
+        const struct rasleak_allowance *e = &o->allow->entries[k];
+        size_t i = 0;
+        while (i < c->nrows && !(strcmp(c->rows[i].target, e->target) == 0 &&
+                                 strcmp(c->rows[i].metric, e->metric) == 0))
+            i++;
+        if (i == c->nrows)
+            warn_unmatched_allowance(o, e);
     }
     json_t *doc = rasleak_comparison_to_json(c);
     if (json) {

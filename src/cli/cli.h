@@ -91,6 +91,18 @@ int cli_analyze_option(struct rasleak_analyze_config *cfg, struct rasleak_min_ra
 int cli_check_warmup(const struct rasleak_analysis *a, const struct rasleak_analyze_config *cfg);
 
 /*
+ * Warn about each of `rates`, given with `option` ("--min-rate",
+ * "--tolerance"), whose metric is none of the `n` that metric_at(ctx, i)
+ * gives: a misspelt metric would otherwise change nothing, unnoticed.
+ */
+void cli_warn_unmatched_rates(const char *option, const struct rasleak_min_rate *rates,
+                              size_t nrates, const char *(*metric_at)(const void *ctx, size_t i),
+                              const void *ctx, size_t n);
+
+/* The metric of series i of a struct rasleak_analysis, for the above. */
+const char *cli_analysis_metric(const void *analysis, size_t i);
+
+/*
  * Warn that the trend file `path` was cut short (a killed run, a copy
  * taken while it was written), so that what was judged is the `samples`
  * records that were complete, not the whole run.

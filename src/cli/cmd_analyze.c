@@ -20,7 +20,8 @@ static const char usage_text[] =
     "  --warmup N             ignore samples up to iteration N (default: the file's)\n"
     "  --alpha A              significance level of the trend test (default 0.01)\n"
     "  --min-rate METRIC=RATE growth per iteration below RATE is not a leak\n"
-    "                         (defaults: 0.0001 for counts, 0.1 for bytes)\n"
+    "                         (defaults: 0.0001 for counts, 0.1 for bytes); a METRIC\n"
+    "                         that no series has is warned about\n"
     "  --threads N            threads for reading and judging: 1, or 2 (default)\n"
     CLI_PROGRESS_USAGE
     "  -h, --help             this help\n";
@@ -109,6 +110,7 @@ int cmd_analyze(int argc, char **argv)
     }
     if (a->truncated)
         cli_warn_cut_short(argv[optind], a->samples);
+    cli_warn_unmatched_rates("--min-rate", rates, nrates, cli_analysis_metric, a, a->nseries);
     rc = ci_finish_analysis(&ci, a, "analyze", json, argv[optind]);
     rasleak_analysis_free(a);
 out:

@@ -25,7 +25,8 @@ static const char usage_text[] =
     "\n"
     "  --json                   print the comparison as JSON (rasleak-comparison v1)\n"
     "  --tolerance METRIC=RATE  growth per iteration by which CURRENT may exceed\n"
-    "                           BASELINE before it counts (default 0)\n"
+    "                           BASELINE before it counts (default 0); a METRIC\n"
+    "                           that no series has is warned about\n"
     "  --warmup N, --alpha A, --min-rate METRIC=RATE\n"
     "                           how a trend file is analyzed (as for analyze)\n"
     "  --[no-]progress          progress of analyzing a trend file on standard error\n"
@@ -72,6 +73,11 @@ static void warn_cut_short(const struct rasleak_cmp_side *s)
         cli_warn("'%s' was made from a trend file that was cut short: it judged the %llu "
                  "sample%s that %s complete", s->path, (unsigned long long)s->samples,
                  s->samples == 1 ? "" : "s", s->samples == 1 ? "was" : "were");
+}
+
+static const char *row_metric(const void *cmp, size_t i)
+{
+    return ((const struct rasleak_comparison *)cmp)->rows[i].metric;
 }
 
 void cli_print_comparison(FILE *fp, const struct rasleak_comparison *c, int color)
@@ -203,6 +209,8 @@ int cmd_compare(int argc, char **argv)
     if (json)
         for (size_t i = 0; i < cmp->nwarnings; i++)
             cli_warn("%s", cmp->warnings[i]);
+    cli_warn_unmatched_rates("--tolerance", tols, ntols, row_metric, cmp, cmp->nrows);
+    cli_warn_unmatched_rates("--min-rate", rates, nrates, row_metric, cmp, cmp->nrows);
     rc = ci_finish_comparison(&ci, cmp, json, cur->kind == RASLEAK_CMP_TREND ? cur->path : NULL);
 out:
     rasleak_comparison_free(cmp);

@@ -294,6 +294,7 @@ int cmd_report(int argc, char **argv)
     if (a->truncated)
         cli_warn("'%s' was cut short: the report shows the %llu samples that were complete",
                  trend, (unsigned long long)a->samples);
+    cli_warn_unmatched_rates("--min-rate", rates, nrates, cli_analysis_metric, a, a->nseries);
     rc = cli_write_report(output, path, a, &rcfg, quiet);
     cli_analysis_progress_end(&pr, &acfg);
     if (rc == 0)

@@ -339,6 +339,8 @@ static int analyze_and_print(struct run_args *a)
         cli_print_error(&err);
         return cli_input_exit(&err);
     }
+    cli_warn_unmatched_rates("--min-rate", a->rates, a->nrates, cli_analysis_metric, an,
+                             an->nseries);
     int rc = a->no_analyze ? EXIT_NO_LEAK   /* only here for the report */
                            : ci_finish_analysis(&a->ci, an, "run", a->json, a->output);
     if (a->report) {

@@ -144,6 +144,24 @@ int cli_check_warmup(const struct rasleak_analysis *a, const struct rasleak_anal
     return EXIT_USAGE;
 }
 
+void cli_warn_unmatched_rates(const char *option, const struct rasleak_min_rate *rates,
+                              size_t nrates, const char *(*metric_at)(const void *ctx, size_t i),
+                              const void *ctx, size_t n)
+{
+    for (size_t r = 0; r < nrates; r++) {
+        size_t i = 0;
+        while (i < n && strcmp(metric_at(ctx, i), rates[r].metric) != 0)
+            i++;
+        if (i == n)
+            cli_warn("%s for '%s' matches no series", option, rates[r].metric);
+    }
+}
+
+const char *cli_analysis_metric(const void *analysis, size_t i)
+{
+    return ((const struct rasleak_analysis *)analysis)->series[i].metric;
+}
+
 void cli_warn_cut_short(const char *path, uint64_t samples)
 {
     cli_warn("'%s' was cut short: analyzed the %llu sample%s that %s complete", path,

@@ -626,6 +626,54 @@ static void test_allowance_exceeded_and_expired(void **state)
     cli_expect_in(err_path, "does not leak now, so remove it");
 }
 
+static void test_unmatched_names_warn(void **state)
+{
+    (void)state;
+    /* An allowance, --tolerance or --min-rate that names no series of the
+     * analysis is a typo to point out; the exit code stays the verdict's. */
+    const char *p = path_in("allow-typo.json");
+    write_file(p, "[\n  {\"target\": \"self\", \"metric\": \"handles\", \"max_rate\": 1.5,\n"
+                  "   \"reason\": \"known\"},\n"
+                  "  {\"target\": \"self\", \"metric\": \"bogus\", \"max_rate\": 1,\n"
+                  "   \"reason\": \"typo\"},\n"
+                  "  {\"target\": \"rasman\", \"metric\": \"handles\", \"max_rate\": 1,\n"
+                  "   \"reason\": \"another process\"}\n]\n");
+    char bogus[256], rasman[256];
+    snprintf(bogus, sizeof bogus,
+             "rasleak: warning: allowance for 'self/bogus' (%s:4) matches no series\n", p);
+    snprintf(rasman, sizeof rasman,
+             "rasleak: warning: allowance for 'rasman/handles' (%s:6) matches no series\n", p);
+    assert_int_equal(RUN("analyze", "--allow", p, leak), 0);
+    cli_expect_in(err_path, bogus);
+    cli_expect_in(err_path, rasman);
+    expect_not_in(err_path, "'self/handles'");
+    assert_int_equal(RUN("compare", "--allow", p, base_json, leak), 0);
+    cli_expect_in(err_path, bogus);
+    cli_expect_in(err_path, rasman);
+    assert_int_equal(RUN("run", "-n", "300", "-O", "leak_handles=1", "-o", path_in("t.jsonl"),
+                         "-q", "--allow", p), 0);
+    cli_expect_in(err_path, bogus);
+
+    assert_int_equal(RUN("compare", "--tolerance", "handels=1.5", leak, leak2), 1);
+    cli_expect_in(err_path, "rasleak: warning: --tolerance for 'handels' matches no series\n");
+    assert_int_equal(RUN("compare", "--min-rate", "handels=5", leak, leak2), 1);
+    cli_expect_in(err_path, "rasleak: warning: --min-rate for 'handels' matches no series\n");
+    assert_int_equal(RUN("analyze", "--min-rate", "handels=5", leak), 1);
+    cli_expect_in(err_path, "rasleak: warning: --min-rate for 'handels' matches no series\n");
+    assert_int_equal(RUN("report", "-q", "-o", path_in("r.html"), "--min-rate", "rss=1", leak),
+                     1);
+    cli_expect_in(err_path, "rasleak: warning: --min-rate for 'rss' matches no series\n");
+    assert_int_equal(RUN("run", "-n", "300", "-o", path_in("t.jsonl"), "--force", "-q",
+                         "--min-rate", "thread=1"), 0);
+    cli_expect_in(err_path, "rasleak: warning: --min-rate for 'thread' matches no series\n");
+    /* names that match say nothing, and do their work */
+    assert_int_equal(RUN("analyze", "--min-rate", "handles=5", leak), 0);
+    expect_not_in(err_path, "matches no series");
+    assert_int_equal(RUN("compare", "--tolerance", "handles=1.5", "--tolerance",
+                         "rss_bytes=1000", "--tolerance", "private_bytes=1000", leak, leak2), 0);
+    expect_not_in(err_path, "matches no series");
+}
+
 static void test_allowance_invalid(void **state)
 {
     (void)state;
@@ -891,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_no_color_on_a_tty),
         cmocka_unit_test(test_allowance_allowed),
         cmocka_unit_test(test_allowance_exceeded_and_expired),
+        cmocka_unit_test(test_unmatched_names_warn),
         cmocka_unit_test(test_allowance_invalid),
         cmocka_unit_test(test_upload_success),
         cmocka_unit_test(test_upload_trend_gzip),
