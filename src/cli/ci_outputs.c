@@ -9,11 +9,15 @@
  * failed upload under --upload-required, exits 4 whatever the verdict.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ci_outputs.h"
 #include "cli.h"
@@ -28,6 +32,8 @@ const char ci_usage_text[] =
     "      --junit FILE       write JUnit XML: one test case per target and metric\n"
     "      --annotations github  print GitHub Actions ::error/::warning lines\n"
     "      --json-file FILE   write the result JSON to FILE; stdout stays for people\n"
+    "                         (run checks that both files can be written before it\n"
+    "                         dials, and leaves no empty one behind if it fails)\n"
     "      --allow FILE       accepted leaks: [{\"target\",\"metric\",\"max_rate\",\"reason\",\n"
     "                         \"expires\"}]; allowed ones do not fail, expired ones do;\n"
     "                         an entry that matches no series is warned about\n"
@@ -60,10 +66,21 @@ void ci_opts_init(struct ci_opts *o)
     o->backoff_s = 0.5;
 }
 
+/* Remove `path` if it is still the empty file ci_claim_outputs() made. */
+static void unclaim(const char *path, int *claimed)
+{
+    struct stat st;
+    if (*claimed && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+        remove(path);
+    *claimed = 0;
+}
+
 void ci_opts_free(struct ci_opts *o)
 {
     rasleak_allow_free(o->allow);
     o->allow = NULL;
+    unclaim(o->junit, &o->junit_claimed);
+    unclaim(o->json_file, &o->json_file_claimed);
 }
 
 int ci_opt(struct ci_opts *o, int c, const char *arg)
@@ -135,6 +152,40 @@ int ci_prepare(struct ci_opts *o, int analyzes)
             return cli_input_exit(&err);
         }
     }
+    return -1;
+}
+
+/* One output of ci_claim_outputs(); 0, or -1 after saying why. */
+static int claim(const char *path, int *claimed)
+{
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
+        cli_error("cannot write '%s': it is a directory", path);
+        return -1;
+    }
+    /* Opening a FIFO would wait for a reader, and a device may act on
+     * being opened: those are only opened to be written, at the end. */
+    if (exists && !S_ISREG(st.st_mode))
+        return 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd >= 0)
+        *claimed = 1;
+    else if (errno == EEXIST)
+        fd = open(path, O_WRONLY | O_APPEND);   /* writable, and left as it is */
+    if (fd < 0) {
+        cli_error("cannot write '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+int ci_claim_outputs(struct ci_opts *o)
+{
+    if ((o->junit && claim(o->junit, &o->junit_claimed) < 0) ||
+        (o->json_file && claim(o->json_file, &o->json_file_claimed) < 0))
+        return EXIT_RUN;
     return -1;
 }
 
@@ -395,6 +446,8 @@ int ci_finish_analysis(struct ci_opts *o, struct rasleak_analysis *a, const char
     }
     fflush(stdout);
     int rc = cli_verdict_exit(a);
+    /* From here the outputs are the result's, written or not. */
+    o->junit_claimed = o->json_file_claimed = 0;
     if (o->junit && junit_analysis(o, a, out, command) < 0)
         rc = EXIT_RUN;
     if (o->json_file && write_json_file(o->json_file, doc) < 0)
@@ -514,6 +567,7 @@ int ci_finish_comparison(struct ci_opts *o, const struct rasleak_comparison *c, 
         annotate_comparison(json ? stderr : stdout, c);
     fflush(stdout);
     int rc = c->regressions ? EXIT_LEAK : EXIT_NO_LEAK;
+    o->junit_claimed = o->json_file_claimed = 0;
     if (o->junit && junit_comparison(o, c) < 0)
         rc = EXIT_RUN;
     if (o->json_file && write_json_file(o->json_file, doc) < 0)

@@ -36,6 +36,9 @@ extern const char ci_usage_text[];
 struct ci_opts {
     const char *junit, *json_file, *allow_path, *upload;
     int github, upload_trend, upload_required;
+    /* --junit and --json-file files that ci_claim_outputs() created and
+     * that nothing has written yet: ci_opts_free() removes them. */
+    int junit_claimed, json_file_claimed;
     struct rasleak_allow_list *allow;   /* loaded by ci_prepare() */
     char today[16];
     double started;                     /* monotonic seconds, for JUnit's time */
@@ -44,6 +47,10 @@ struct ci_opts {
 };
 
 void ci_opts_init(struct ci_opts *o);
+
+/* Frees the allowances, and removes a claimed output that was never
+ * written (the command failed before its end), so that no empty file is
+ * left to pass for a result. */
 void ci_opts_free(struct ci_opts *o);
 
 /* A getopt result: 1 when it was a CI option, 0 when not, -1 on a bad value (said). */
@@ -56,6 +63,16 @@ int ci_opt(struct ci_opts *o, int c, const char *arg);
  * else the exit code (2 usage, 3 bad allowance file).
  */
 int ci_prepare(struct ci_opts *o, int analyzes);
+
+/*
+ * For a command whose work is long (run): check now that --junit and
+ * --json-file can be written, rather than fail after the work.  A file
+ * that is not there is created, empty, and removed again by
+ * ci_opts_free() unless written; one that is there is opened for
+ * appending and left as it is until the end; a device or a pipe is left
+ * for the end.  Returns -1 to go on, else EXIT_RUN after saying why.
+ */
+int ci_claim_outputs(struct ci_opts *o);
 
 /*
  * Apply the allowances to `a`, print it on stdout (JSON when `json`, else

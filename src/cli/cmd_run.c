@@ -462,7 +462,9 @@ int cmd_run(int argc, char **argv)
     ci_opts_init(&a.ci);
     int rc = parse(&a, argc, argv);
     if (rc < 0)
-        rc = cli_watch_prepare(&a.watch);   /* the processes, before any file */
+        rc = ci_claim_outputs(&a.ci);       /* not after a whole run */
+    if (rc < 0)
+        rc = cli_watch_prepare(&a.watch);   /* the processes, before the trend file */
     if (rc < 0) {
         a.acfg.min_rates = a.rates;
         a.acfg.nmin_rates = a.nrates;

@@ -497,6 +497,51 @@ static void test_json_file(void **state)
     cli_expect_in(err_path, "need the analysis");
 }
 
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static void test_run_checks_outputs_first(void **state)
+{
+    (void)state;
+    /* An output that cannot be written stops run before it dials: no
+     * trend file, and no minute spent on a run that could not be kept. */
+    const char *t = path_in("early.jsonl");
+    char want[256];
+    snprintf(want, sizeof want, "rasleak: error: cannot write '%s': No such file or directory\n",
+             path_in("no/such/j.xml"));
+    assert_int_equal(RUN("run", "-n", "100000000", "--duration", "60", "-o", t, "-q",
+                         "--junit", path_in("no/such/j.xml")), 4);
+    cli_expect_in(err_path, want);
+    assert_false(exists(t));
+    assert_int_equal(RUN("run", "-n", "100000000", "--duration", "60", "-o", t, "-q",
+                         "--json-file", dir), 4);
+    snprintf(want, sizeof want, "rasleak: error: cannot write '%s': it is a directory\n", dir);
+    cli_expect_in(err_path, want);
+    assert_false(exists(t));
+
+    /* A run that fails for another reason leaves no empty output behind... */
+    const char *j = path_in("early.xml"), *f = path_in("early.json");
+    write_file(t, "keep me\n");
+    assert_int_equal(RUN("run", "-n", "50", "-o", t, "-q", "--junit", j, "--json-file", f), 4);
+    cli_expect_in(err_path, "exists; use --force");
+    assert_false(exists(j));
+    assert_false(exists(f));
+    assert_int_equal(RUN("run", "-b", "nosuch", "-o", path_in("x.jsonl"), "--junit", j), 2);
+    assert_false(exists(j));
+    /* ...and an output that was there is kept as it was */
+    write_file(j, "an older report\n");
+    assert_int_equal(RUN("run", "-n", "50", "-o", t, "-q", "--junit", j), 4);
+    cli_expect_in(j, "an older report");
+    /* a run that goes through writes them */
+    assert_int_equal(RUN("run", "-n", "600", "-o", t, "--force", "-q", "--junit", j,
+                         "--json-file", f), 0);
+    check_junit(j, nser, 0, NULL);
+    json_decref(cli_load_json(f, err_path));
+}
+
 static void test_no_colour_when_not_a_tty(void **state)
 {
     (void)state;
@@ -935,6 +980,7 @@ int main(void)
         cmocka_unit_test(test_junit),
         cmocka_unit_test(test_annotations),
         cmocka_unit_test(test_json_file),
+        cmocka_unit_test(test_run_checks_outputs_first),
         cmocka_unit_test(test_no_colour_when_not_a_tty),
         cmocka_unit_test(test_no_color_on_a_tty),
         cmocka_unit_test(test_allowance_allowed),
