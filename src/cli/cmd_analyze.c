@@ -27,7 +27,8 @@ static const char usage_text[] =
     "  -h, --help             this help\n";
 static const char exit_text[] =
     "\nexit: 0 no leak (or inconclusive, or only allowed leaks), 1 leak, 2 usage,\n"
-    "      3 invalid input or allowance file, 4 an output could not be written\n";
+    "      3 invalid input or allowance file, 4 an output could not be written\n"
+    "      (or a required upload failed)\n";
 
 int cmd_analyze(int argc, char **argv)
 {

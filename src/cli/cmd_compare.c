@@ -34,7 +34,7 @@ static const char usage_text[] =
     "  -h, --help               this help\n";
 
 static const char exit_text[] =
-    "\nexit: 0 no regression, 1 regression, 2 usage, 3 invalid input file,\n"
+    "\nexit: 0 no regression, 1 regression, 2 usage, 3 invalid input or allowance file,\n"
     "      4 an output could not be written (or a required upload failed)\n";
 
 /* "+1.23" in the metric's unit, or "-" when unknown. */

@@ -58,8 +58,11 @@ static const char usage_text[] =
     "  -h, --help             this help\n"
     "\n"
     "Ctrl-C finishes the current iteration (never leaving a connection dialed),\n"
-    "writes the summary and analyzes what was collected; a second Ctrl-C exits at once.\n"
-    "exit: 0 no leak, 1 leak, 2 usage, 3 invalid input, 4 run could not start or write\n";
+    "writes the summary and analyzes what was collected; a second Ctrl-C exits at once.\n";
+static const char exit_text[] =
+    "\nexit: 0 no leak (or inconclusive, or only allowed leaks), 1 leak, 2 usage,\n"
+    "      3 invalid input or allowance file, 4 the run could not start or an output\n"
+    "      could not be written (or a required upload failed)\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -257,6 +260,7 @@ static int parse(struct run_args *a, int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             fputs(ci_usage_text, stdout);
+            fputs(exit_text, stdout);
             return 0;
         default:
             cli_bad_option("run", c, argv[optind - 1]);

@@ -24,8 +24,9 @@ static void usage(FILE *fp)
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(fp, "\n'rasleak <command> --help' tells more about each.\n"
-                "exit codes: 0 no leak, 1 leak found, 2 usage error, 3 invalid input file,\n"
-                "            4 the run could not start or write its output\n");
+                "exit codes: 0 no leak (compare: no regression), 1 leak found (compare: a\n"
+                "            regression), 2 usage error, 3 invalid input or allowance file,\n"
+                "            4 the run could not start or an output could not be written\n");
 }
 
 int main(int argc, char **argv)
