@@ -11,7 +11,7 @@
 
 static const char usage_text[] =
     "usage: rasleak analyze [--json] [--warmup N] [--alpha A] [--min-rate METRIC=RATE]...\n"
-    "                       [--threads N] [--[no-]progress] FILE\n"
+    "                       [--threads N] [--[no-]progress] [CI outputs] FILE\n"
     "\n"
     "Reads a trend file (any layout rasleak run writes; '-' for standard input)\n"
     "and judges, for every target and metric, whether it grows.\n"

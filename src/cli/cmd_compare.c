@@ -14,7 +14,8 @@
 
 static const char usage_text[] =
     "usage: rasleak compare [--json] [--tolerance METRIC=RATE]... [--warmup N] [--alpha A]\n"
-    "                       [--min-rate METRIC=RATE]... [CI outputs] BASELINE CURRENT\n"
+    "                       [--min-rate METRIC=RATE]... [--[no-]progress] [CI outputs]\n"
+    "                       BASELINE CURRENT\n"
     "\n"
     "Did CURRENT start to leak, or leak faster, than BASELINE?  Each is a trend file\n"
     "or a stored analysis ('rasleak analyze --json' output).  Series are matched by\n"

@@ -410,6 +410,103 @@ static void test_man_page_and_completion_match_help(void **state)
     free(comp);
 }
 
+/* `s` with "--[no-]X" written out as "--X --no-X" and every run of white
+ * space as one space, so that texts laid out differently compare. */
+static char *normalized(const char *s)
+{
+    char *o = malloc(strlen(s) * 2 + 1), *w = o;
+    assert_non_null(o);
+    for (const char *r = s; *r;) {
+        if (strncmp(r, "--[no-]", 7) == 0) {
+            size_t k = 0;
+            while ((r[7 + k] >= 'a' && r[7 + k] <= 'z') || r[7 + k] == '-')
+                k++;
+            w += sprintf(w, "--%.*s --no-%.*s", (int)k, r + 7, (int)k, r + 7);
+            r += 7 + k;
+        } else if (*r == ' ' || *r == '\n' || *r == '\t') {
+            if (w > o && w[-1] != ' ')
+                *w++ = ' ';
+            r++;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return o;
+}
+
+/* Whether `text` has option `opt` ("--watch") as a whole word, not as the
+ * start of another ("--watch-all"). */
+static int has_option(const char *text, const char *opt)
+{
+    size_t n = strlen(opt);
+    for (const char *p = text; (p = strstr(p, opt)) != NULL; p += n)
+        if (!((p[n] >= 'a' && p[n] <= 'z') || p[n] == '-'))
+            return 1;
+    return 0;
+}
+
+static void test_synopses_are_complete(void **state)
+{
+    (void)state;
+    /* Each command's usage line names every option its --help describes,
+     * and the README shows those usage lines as they are. */
+    char *readme_raw = cli_slurp(RASLEAK_SOURCE_DIR "/README.md");
+    char *readme = normalized(readme_raw);
+    static const char *const cmds[] = {"run", "analyze", "compare", "report", "backends"};
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        assert_int_equal(RUN(cmds[c], "--help"), 0);
+        char *help = cli_slurp(out_path);
+        char *end = strstr(help, "\n\n");
+        assert_true(strncmp(help, "usage: ", 7) == 0 && end);
+        *end = '\0';
+        char *syn = normalized(help + 7);
+        char *ci = strstr(end + 2, "\nCI outputs (docs/ci.md):");
+        if (ci) {
+            *ci = '\0';
+            if (!strstr(syn, "[CI outputs]"))
+                fail_msg("'rasleak %s --help' has CI outputs; its usage does not say so",
+                         cmds[c]);
+        }
+        char *body = normalized(end + 2);
+        for (char *p = body; (p = strstr(p, "--")) != NULL;) {
+            size_t k = 0;
+            p += 2;
+            while ((p[k] >= 'a' && p[k] <= 'z') || p[k] == '-')
+                k++;
+            char opt[64], shrt[3] = "";
+            snprintf(opt, sizeof opt, "--%.*s", (int)k, p);
+            /* "-b, --backend NAME": the usage may give either */
+            if (p - body >= 6 && p[-6] == '-' && p[-4] == ',' && p[-3] == ' ')
+                snprintf(shrt, sizeof shrt, "-%c", p[-5]);
+            if (k > 0 && strcmp(opt, "--help") != 0 && !has_option(syn, opt) &&
+                !(shrt[0] && has_option(syn, shrt)))
+                fail_msg("'%s' is in 'rasleak %s --help' but not in its usage:\n%s", opt,
+                         cmds[c], syn);
+            /* "--watch service=NAME": the form too */
+            const char *v = p + k;
+            size_t f = 0;
+            if (*v == ' ') {
+                while (v[1 + f] >= 'a' && v[1 + f] <= 'z')
+                    f++;
+                char form[64];
+                snprintf(form, sizeof form, "%.*s=", (int)f, v + 1);
+                if (f > 0 && v[1 + f] == '=' && !strstr(syn, form))
+                    fail_msg("'%s %s' is in 'rasleak %s --help' but not in its usage:\n%s",
+                             opt, form, cmds[c], syn);
+            }
+            p += k;
+        }
+        if (!strstr(readme, syn))
+            fail_msg("README.md does not show the usage of 'rasleak %s':\n%s", cmds[c], syn);
+        free(body);
+        free(syn);
+        free(help);
+    }
+    free(readme);
+    free(readme_raw);
+}
+
 /* ---- a real browser --------------------------------------------------- */
 
 static int find_chromium(char *out, size_t len)
@@ -521,7 +618,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_report_command), T(test_run_report), T(test_progress_line_on_tty),
         T(test_no_progress_off_tty_or_quiet), T(test_analyze_colour),
-        T(test_man_page_and_completion_match_help), T(test_chromium_renders_the_charts),
+        T(test_man_page_and_completion_match_help), T(test_synopses_are_complete),
+        T(test_chromium_renders_the_charts),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     xmlCleanupParser();
