@@ -22,6 +22,7 @@
 #include "rasleak/sampler.h"
 #include "rasleak/stats.h"
 #include "analyze/judge.h"
+#include "report/text.h"
 
 #define TAIL_FRACTION (1.0 / 3.0)
 #define HEAD_FRACTION 0.1
@@ -220,6 +221,17 @@ static void plateau_reason(const double *x, const double *y, size_t m, size_t t0
                  "plateau: grew early, flat from about iteration %.0f", x[start]);
 }
 
+/* The trend test in words: p, and what the serial correlation did to it. */
+static void test_text(char *buf, size_t len, const struct fit *f,
+                      const struct rasleak_series_result *out)
+{
+    if (f->var_used > f->mk.var)
+        snprintf(buf, len, "p=%.2g, Hamed-Rao corrected, effective n %.0f", f->p,
+                 out->effective_n);
+    else
+        snprintf(buf, len, "p=%.2g, n %.0f, no serial correlation", f->p, out->effective_n);
+}
+
 static void set_nan(struct rasleak_series_result *out)
 {
     out->exhausted_at_iter = out->exhausted_in_s = out->reached_limit_iter = NAN;
@@ -400,10 +412,10 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
             }
         }
     }
+    char test[96];
+    test_text(test, sizeof test, &f, out);
     if (!(f.p < cfg->alpha) || f.mk.s <= 0) {
-        snprintf(out->reason, sizeof out->reason,
-                 "no significant upward trend (p=%.3g after the %s correction, "
-                 "effective n %.0f)", f.p, out->correction, out->effective_n);
+        snprintf(out->reason, sizeof out->reason, "no significant upward trend (%s)", test);
         return;
     }
     if (!(f.lo > 0)) {
@@ -414,13 +426,17 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
         return;
     }
     if (out->growth < need_total || f.slope < need_rate) {
+        char a[48], b[48];
         if (f.slope < need_rate)
             snprintf(out->reason, sizeof out->reason,
-                     "slope %.4g below the minimum rate %.4g per iteration", f.slope, need_rate);
+                     "slope %s below the minimum rate %s per iteration",
+                     rasleak__fmt_amount(a, sizeof a, f.slope, metric, 0),
+                     rasleak__fmt_amount(b, sizeof b, need_rate, metric, 0));
         else
             snprintf(out->reason, sizeof out->reason,
-                     "growth of %.4g over the run below the minimum %.4g", out->growth,
-                     need_total);
+                     "growth of %s over the run below the minimum %s",
+                     rasleak__fmt_amount(a, sizeof a, out->growth, metric, 0),
+                     rasleak__fmt_amount(b, sizeof b, need_total, metric, 0));
         return;
     }
 
@@ -431,8 +447,8 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
                  out->reached_limit_iter);
     else
         snprintf(out->reason, sizeof out->reason,
-                 "grows steadily: p=%.2g (%s, effective n %.0f), slope interval %.4g to "
-                 "%.4g per iteration", f.p, out->correction, out->effective_n, f.lo, f.hi);
+                 "grows steadily (%s), slope interval %.4g to %.4g per iteration", test, f.lo,
+                 f.hi);
     if (out->settling) {
         size_t l = strlen(out->reason);
         snprintf(out->reason + l, sizeof out->reason - l,
