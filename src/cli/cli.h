@@ -109,6 +109,11 @@ const char *cli_analysis_metric(const void *analysis, size_t i);
  */
 void cli_warn_cut_short(const char *path, uint64_t samples);
 
+/* The same, or --progress / --no-progress into *progress (progress.h):
+ * what analyze, compare and report take. */
+int cli_judging_option(struct rasleak_analyze_config *cfg, struct rasleak_min_rate **rates,
+                       size_t *nrates, int *progress, int c, const char *arg);
+
 /* Parse METRIC=RATE into the array (grown with realloc); 0 or -1. */
 int cli_add_min_rate(struct rasleak_min_rate **arr, size_t *n, const char *spec);
 

@@ -55,9 +55,7 @@ int cmd_analyze(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         int taken = ci_opt(&ci, c, optarg);
         if (taken == 0)
-            taken = cli_analyze_option(&cfg, &rates, &nrates, c, optarg);
-        if (taken == 0)
-            taken = cli_progress_option(&progress, c);
+            taken = cli_judging_option(&cfg, &rates, &nrates, &progress, c, optarg);
         if (taken < 0)
             goto out;
         if (taken)

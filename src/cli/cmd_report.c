@@ -223,9 +223,7 @@ int cmd_report(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
-        int taken = cli_analyze_option(&acfg, &rates, &nrates, c, optarg);
-        if (taken == 0)
-            taken = cli_progress_option(&progress, c);
+        int taken = cli_judging_option(&acfg, &rates, &nrates, &progress, c, optarg);
         if (taken < 0)
             goto out;
         if (taken)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "rasleak/sampler.h"
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
@@ -128,6 +129,13 @@ int cli_analyze_option(struct rasleak_analyze_config *cfg, struct rasleak_min_ra
     default:
         return 0;
     }
+}
+
+int cli_judging_option(struct rasleak_analyze_config *cfg, struct rasleak_min_rate **rates,
+                       size_t *nrates, int *progress, int c, const char *arg)
+{
+    int taken = cli_analyze_option(cfg, rates, nrates, c, arg);
+    return taken ? taken : cli_progress_option(progress, c);
 }
 
 int cli_check_warmup(const struct rasleak_analysis *a, const struct rasleak_analyze_config *cfg)

@@ -746,6 +746,18 @@ static void record_progress(void *ud, const char *stage, uint64_t done, uint64_t
     l->last_total = total;
 }
 
+/* A configuration whose progress goes to `log`, from this thread. */
+static void log_progress(struct rasleak_analyze_config *c, struct progress_log *log,
+                         int threads)
+{
+    memset(log, 0, sizeof *log);
+    log->caller = pthread_self();
+    rasleak_analyze_config_init(c);
+    c->threads = threads;
+    c->progress = record_progress;
+    c->progress_ud = log;
+}
+
 /*
  * Progress is told on the caller's thread only, reading before judging,
  * never going back, and each stage ends at its total: the file's size in
@@ -760,13 +772,8 @@ static void test_progress(void **state)
     assert_int_equal(stat(scratch_path, &st), 0);
     for (int threads = 1; threads <= 2; threads++) {
         struct progress_log log;
-        memset(&log, 0, sizeof log);
-        log.caller = pthread_self();
         struct rasleak_analyze_config c;
-        rasleak_analyze_config_init(&c);
-        c.threads = threads;
-        c.progress = record_progress;
-        c.progress_ud = &log;
+        log_progress(&c, &log, threads);
         struct rasleak_analysis *a;
         struct rasleak_error err;
         assert_int_equal(rasleak_analyze_file(scratch_path, &c, &a, &err), 0);
@@ -791,12 +798,8 @@ static void test_progress(void **state)
     fputs("{\"type\":\"sample\",\"iter\":5,\"t\":1,\"targets\":{}}\n", fp);
     fclose(fp);
     struct progress_log log;
-    memset(&log, 0, sizeof log);
-    log.caller = pthread_self();
     struct rasleak_analyze_config c;
-    rasleak_analyze_config_init(&c);
-    c.progress = record_progress;
-    c.progress_ud = &log;
+    log_progress(&c, &log, 0);
     struct rasleak_analysis *a = NULL;
     struct rasleak_error err;
     assert_int_equal(rasleak_analyze_file(scratch_path, &c, &a, &err), RASLEAK_EFORMAT);
