@@ -58,11 +58,20 @@ static const char *verdict_of(json_t *s)
     return json_string_value(json_object_get(s, "verdict"));
 }
 
+static int listed(const char *const *list, const char *id)
+{
+    for (size_t k = 0; list && list[k]; k++)
+        if (strcmp(list[k], id) == 0)
+            return 1;
+    return 0;
+}
+
 /*
  * Every series is no_leak, except target/metric pairs listed in `leaking`
- * ("self/handles", ...), which must be leaks.  Returns how many series.
+ * ("self/handles", ...), which must be leaks, and those in `unsure`, which
+ * may also be inconclusive but never a leak.  Returns how many series.
  */
-static size_t expect_only_leaks(json_t *a, const char *const *leaking)
+static size_t expect_verdicts(json_t *a, const char *const *leaking, const char *const *unsure)
 {
     size_t i, nleak = 0;
     json_t *s;
@@ -70,11 +79,11 @@ static size_t expect_only_leaks(json_t *a, const char *const *leaking)
         char id[128];
         snprintf(id, sizeof id, "%s/%s", json_string_value(json_object_get(s, "target")),
                  json_string_value(json_object_get(s, "metric")));
-        int want_leak = 0;
-        for (size_t k = 0; leaking && leaking[k]; k++)
-            want_leak |= strcmp(leaking[k], id) == 0;
+        int want_leak = listed(leaking, id);
         const char *v = verdict_of(s);
-        if (strcmp(v, want_leak ? "leak" : "no_leak") != 0)
+        int ok = strcmp(v, want_leak ? "leak" : "no_leak") == 0 ||
+                 (!want_leak && listed(unsure, id) && strcmp(v, "inconclusive") == 0);
+        if (!ok)
             fail_msg("series %s: verdict %s (%s), expected %s", id, v,
                      json_string_value(json_object_get(s, "reason")),
                      want_leak ? "leak" : "no_leak");
@@ -85,6 +94,11 @@ static size_t expect_only_leaks(json_t *a, const char *const *leaking)
         want++;
     assert_int_equal(nleak, want);
     return i;
+}
+
+static size_t expect_only_leaks(json_t *a, const char *const *leaking)
+{
+    return expect_verdicts(a, leaking, NULL);
 }
 
 /* The first event record of a trend file, or NULL. */
@@ -138,10 +152,14 @@ static void curl_clean(const char *mode, const char *handle)
                  "-o", trend, "--json", "-q");
     json_t *stats = server_stop(&s);
     json_t *a = cli_load_json(out_path, err_path);
-    size_t nseries = expect_only_leaks(a, NULL);
+    /* libcurl's own allocations over 2,000 iterations: on a loaded machine
+     * the heap can show a significant trend whose interval reaches zero,
+     * which is inconclusive (exit 0); it must never be called a leak. */
+    static const char *const unsure[] = {"self/heap_bytes", NULL};
+    size_t nseries = expect_verdicts(a, NULL, unsure);
     assert_true(nseries >= 5);
     assert_int_equal(rc, 0);
-    assert_string_equal(verdict_of(a), "no_leak");
+    assert_string_not_equal(verdict_of(a), "leak");
     json_t *run = json_object_get(a, "run");
     assert_int_equal(json_integer_value(json_object_get(run, "dial_failures")), 0);
     assert_int_equal(json_integer_value(json_object_get(run, "iterations_done")), 2000);
