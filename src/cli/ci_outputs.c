@@ -66,8 +66,7 @@ void ci_opts_init(struct ci_opts *o)
     o->backoff_s = 0.5;
 }
 
-/* Remove `path` if it is still the empty file ci_claim_outputs() made. */
-static void unclaim(const char *path, int *claimed)
+void cli_unclaim_output(const char *path, int *claimed)
 {
     struct stat st;
     if (*claimed && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
@@ -79,8 +78,8 @@ void ci_opts_free(struct ci_opts *o)
 {
     rasleak_allow_free(o->allow);
     o->allow = NULL;
-    unclaim(o->junit, &o->junit_claimed);
-    unclaim(o->json_file, &o->json_file_claimed);
+    cli_unclaim_output(o->junit, &o->junit_claimed);
+    cli_unclaim_output(o->json_file, &o->json_file_claimed);
 }
 
 int ci_opt(struct ci_opts *o, int c, const char *arg)
@@ -155,8 +154,7 @@ int ci_prepare(struct ci_opts *o, int analyzes)
     return -1;
 }
 
-/* One output of ci_claim_outputs(); 0, or -1 after saying why. */
-static int claim(const char *path, int *claimed)
+int cli_claim_output(const char *path, int *claimed)
 {
     struct stat st;
     int exists = stat(path, &st) == 0;
@@ -183,8 +181,8 @@ static int claim(const char *path, int *claimed)
 
 int ci_claim_outputs(struct ci_opts *o)
 {
-    if ((o->junit && claim(o->junit, &o->junit_claimed) < 0) ||
-        (o->json_file && claim(o->json_file, &o->json_file_claimed) < 0))
+    if ((o->junit && cli_claim_output(o->junit, &o->junit_claimed) < 0) ||
+        (o->json_file && cli_claim_output(o->json_file, &o->json_file_claimed) < 0))
         return EXIT_RUN;
     return -1;
 }

@@ -75,6 +75,17 @@ int ci_prepare(struct ci_opts *o, int analyzes);
 int ci_claim_outputs(struct ci_opts *o);
 
 /*
+ * One output file a run writes only at its end, checked before it starts:
+ * a missing file is created empty (*claimed set), an existing one opened
+ * for appending and left as it is; a directory, or a file that cannot be
+ * written, is refused.  0, or -1 after saying why.  A device or a pipe is
+ * left to be opened at the end.  cli_unclaim_output() removes the file
+ * again if it was created and is still empty (the run never wrote it).
+ */
+int cli_claim_output(const char *path, int *claimed);
+void cli_unclaim_output(const char *path, int *claimed);
+
+/*
  * Apply the allowances to `a`, print it on stdout (JSON when `json`, else
  * for people), write --junit, --annotations and --json-file, upload, and
  * return the exit code.  `command` is "run" or "analyze"; `trend` the

@@ -468,6 +468,10 @@ int cmd_run(int argc, char **argv)
     int rc = parse(&a, argc, argv);
     if (rc < 0)
         rc = ci_claim_outputs(&a.ci);       /* not after a whole run */
+    int report_claimed = 0;
+    if (rc < 0 && a.report && strcmp(a.report, "-") != 0 && strcmp(a.report, a.output) != 0 &&
+        cli_claim_output(a.report, &report_claimed) < 0)
+        rc = EXIT_RUN;                      /* nor the report */
     if (rc < 0)
         rc = cli_watch_prepare(&a.watch);   /* the processes, before the trend file */
     if (rc < 0) {
@@ -476,6 +480,8 @@ int cmd_run(int argc, char **argv)
         rc = execute(&a);
     }
     cli_watch_release(&a.watch, a.quiet);
+    if (report_claimed)
+        cli_unclaim_output(a.report, &report_claimed);
     free(a.opts);
     free(a.rates);
     ci_opts_free(&a.ci);

@@ -508,8 +508,12 @@ static void test_run_checks_outputs_first(void **state)
     (void)state;
     /* An output that cannot be written stops run before it dials: no
      * trend file, and no minute spent on a run that could not be kept. */
-    const char *t = path_in("early.jsonl");
-    char want[256];
+    /* Paths kept across many path_in() calls (it rotates 8 buffers). */
+    char t[160], j[160], f[160], h[160], want[256];
+    snprintf(t, sizeof t, "%s", path_in("early.jsonl"));
+    snprintf(j, sizeof j, "%s", path_in("early.xml"));
+    snprintf(f, sizeof f, "%s", path_in("early.json"));
+    snprintf(h, sizeof h, "%s", path_in("early.html"));
     snprintf(want, sizeof want, "rasleak: error: cannot write '%s': No such file or directory\n",
              path_in("no/such/j.xml"));
     assert_int_equal(RUN("run", "-n", "100000000", "--duration", "60", "-o", t, "-q",
@@ -522,13 +526,22 @@ static void test_run_checks_outputs_first(void **state)
     cli_expect_in(err_path, want);
     assert_false(exists(t));
 
+    /* --report too: it is written last, after the analysis. */
+    snprintf(want, sizeof want, "rasleak: error: cannot write '%s': No such file or directory\n",
+             path_in("no/such/r.html"));
+    assert_int_equal(RUN("run", "-n", "100000000", "--duration", "60", "-o", t, "-q",
+                         "--report", path_in("no/such/r.html")), 4);
+    cli_expect_in(err_path, want);
+    assert_false(exists(t));
+
     /* A run that fails for another reason leaves no empty output behind... */
-    const char *j = path_in("early.xml"), *f = path_in("early.json");
     write_file(t, "keep me\n");
-    assert_int_equal(RUN("run", "-n", "50", "-o", t, "-q", "--junit", j, "--json-file", f), 4);
+    assert_int_equal(RUN("run", "-n", "50", "-o", t, "-q", "--junit", j, "--json-file", f,
+                         "--report", h), 4);
     cli_expect_in(err_path, "exists; use --force");
     assert_false(exists(j));
     assert_false(exists(f));
+    assert_false(exists(h));
     assert_int_equal(RUN("run", "-b", "nosuch", "-o", path_in("x.jsonl"), "--junit", j), 2);
     assert_false(exists(j));
     /* ...and an output that was there is kept as it was */
