@@ -503,36 +503,35 @@ static int exists(const char *p)
     return stat(p, &st) == 0;
 }
 
+/* run with `opt out` exits 4 saying why `out` cannot be written, and
+ * writes no trend file `t`: it never started. */
+static void refused_before_the_run(const char *t, const char *opt, const char *out,
+                                   const char *why)
+{
+    char want[512];
+    snprintf(want, sizeof want, "rasleak: error: cannot write '%s': %s\n", out, why);
+    assert_int_equal(RUN("run", "-n", "100000000", "--duration", "60", "-o", t, "-q", opt, out),
+                     4);
+    cli_expect_in(err_path, want);
+    assert_false(exists(t));
+}
+
 static void test_run_checks_outputs_first(void **state)
 {
     (void)state;
     /* An output that cannot be written stops run before it dials: no
      * trend file, and no minute spent on a run that could not be kept. */
     /* Paths kept across many path_in() calls (it rotates 8 buffers). */
-    char t[160], j[160], f[160], h[160], want[256];
+    char t[160], j[160], f[160], h[160];
     snprintf(t, sizeof t, "%s", path_in("early.jsonl"));
     snprintf(j, sizeof j, "%s", path_in("early.xml"));
     snprintf(f, sizeof f, "%s", path_in("early.json"));
     snprintf(h, sizeof h, "%s", path_in("early.html"));
-    snprintf(want, sizeof want, "rasleak: error: cannot write '%s': No such file or directory\n",
-             path_in("no/such/j.xml"));
-    assert_int_equal(RUN("run", "-n", "100000000", "--duration", "60", "-o", t, "-q",
-                         "--junit", path_in("no/such/j.xml")), 4);
-    cli_expect_in(err_path, want);
-    assert_false(exists(t));
-    assert_int_equal(RUN("run", "-n", "100000000", "--duration", "60", "-o", t, "-q",
-                         "--json-file", dir), 4);
-    snprintf(want, sizeof want, "rasleak: error: cannot write '%s': it is a directory\n", dir);
-    cli_expect_in(err_path, want);
-    assert_false(exists(t));
-
+    refused_before_the_run(t, "--junit", path_in("no/such/j.xml"), "No such file or directory");
+    refused_before_the_run(t, "--json-file", dir, "it is a directory");
     /* --report too: it is written last, after the analysis. */
-    snprintf(want, sizeof want, "rasleak: error: cannot write '%s': No such file or directory\n",
-             path_in("no/such/r.html"));
-    assert_int_equal(RUN("run", "-n", "100000000", "--duration", "60", "-o", t, "-q",
-                         "--report", path_in("no/such/r.html")), 4);
-    cli_expect_in(err_path, want);
-    assert_false(exists(t));
+    refused_before_the_run(t, "--report", path_in("no/such/r.html"),
+                           "No such file or directory");
 
     /* A run that fails for another reason leaves no empty output behind... */
     write_file(t, "keep me\n");
