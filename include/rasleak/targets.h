@@ -71,7 +71,8 @@ int rasleak_child_wait_ready(struct rasleak_child *c, double ms, struct rasleak_
 /*
  * Stop it: SIGTERM to its process group, then SIGKILL after `grace_ms`;
  * reaps it.  Returns 1 when it had already exited before (how it ended is
- * in `how`), 0 when it was stopped here.
+ * in `how`), also when it was on its way out and died of a signal other
+ * than the SIGTERM sent here; 0 when it was stopped here.
  */
 int rasleak_child_stop(struct rasleak_child *c, double grace_ms, char *how, size_t len);
 

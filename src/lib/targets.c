@@ -289,11 +289,17 @@ int rasleak_child_stop(struct rasleak_child *c, double grace_ms, char *how, size
             break;
         nanosleep(&step, NULL);
     }
-    if (!reap(c, 0)) {
-        kill(-c->pid, SIGKILL);
-        kill(c->pid, SIGKILL);
-        reap(c, 1);
+    if (reap(c, 0)) {
+        describe(c->status, how, len);
+        /* Dead of a signal it did not get from here: it was already on
+         * its way out (killed, say) when the first look found it not yet
+         * reapable, and it ended before the run did. */
+        int other = WIFSIGNALED(c->status) && WTERMSIG(c->status) != SIGTERM;
+        return other ? 1 : 0;
     }
+    kill(-c->pid, SIGKILL);
+    kill(c->pid, SIGKILL);
+    reap(c, 1);
     describe(c->status, how, len);
     return 0;
 }
