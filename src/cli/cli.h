@@ -142,6 +142,10 @@ const char *cli_grouped(double v, char *buf, size_t len);
 /* A change in bytes with its sign, in B to TiB: "+512 B", "-1.5 MiB"; returns buf. */
 const char *cli_signed_bytes(double v, char *buf, size_t len);
 
+/* An amount in the metric's natural unit, with a sign: "+1.5 MiB", "+12
+ * handles"; "n/a" for NAN.  Writes into buf and returns it. */
+const char *cli_amount(double v, const char *metric, char *buf, size_t len);
+
 /* Whether to colour output on `fp` (a TTY and NO_COLOR unset). */
 int cli_use_color(FILE *fp);
 

@@ -38,14 +38,14 @@ static const char exit_text[] =
     "\nexit: 0 no regression, 1 regression, 2 usage, 3 invalid input or allowance file,\n"
     "      4 an output could not be written (or a required upload failed)\n";
 
-/* "+1.23" in the metric's unit, or "-" when unknown. */
+/* Per 1000 iterations in the metric's unit, as analyze shows it ("+8.2
+ * KiB", "+1000 handles"), or "-" when unknown. */
 static const char *per1000(double slope, const char *metric, char *buf, size_t len)
 {
     if (isnan(slope))
         snprintf(buf, len, "-");
     else
-        snprintf(buf, len, "%+.4g%s", slope * 1000,
-                 rasleak_metric_unit(metric) == RASLEAK_UNIT_BYTES ? " B" : "");
+        cli_amount(slope * 1000, metric, buf, len);
     return buf;
 }
 

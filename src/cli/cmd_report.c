@@ -289,9 +289,10 @@ int cmd_report(int argc, char **argv)
         rasleak_analysis_free(a);
         goto out;
     }
+    char n[32];
     if (a->truncated)
-        cli_warn("'%s' was cut short: the report shows the %llu samples that were complete",
-                 trend, (unsigned long long)a->samples);
+        cli_warn("'%s' was cut short: the report shows the %s samples that were complete",
+                 trend, cli_grouped((double)a->samples, n, sizeof n));
     cli_warn_unmatched_rates("--min-rate", rates, nrates, cli_analysis_metric, a, a->nseries);
     rc = cli_write_report(output, path, a, &rcfg, quiet);
     cli_analysis_progress_end(&pr, &acfg);

@@ -444,9 +444,10 @@ static int execute(struct run_args *a)
         cli_error("cannot write '%s': %s", a->output, strerror(errno ? errno : EIO));
         return EXIT_RUN;
     }
+    char n[32];
     if (!a->quiet)
-        fprintf(stderr, "rasleak: %llu iterations, stopped: %s; trend in '%s'\n",
-                (unsigned long long)res.iterations_done,
+        fprintf(stderr, "rasleak: %s iterations, stopped: %s; trend in '%s'\n",
+                cli_grouped((double)res.iterations_done, n, sizeof n),
                 rasleak_stop_reason_name(res.stop_reason), to_stdout ? "-" : a->output);
     if ((a->no_analyze && !a->report) || to_stdout)
         return EXIT_NO_LEAK;

@@ -172,8 +172,10 @@ const char *cli_analysis_metric(const void *analysis, size_t i)
 
 void cli_warn_cut_short(const char *path, uint64_t samples)
 {
-    cli_warn("'%s' was cut short: analyzed the %llu sample%s that %s complete", path,
-             (unsigned long long)samples, samples == 1 ? "" : "s", samples == 1 ? "was" : "were");
+    char n[32];
+    cli_warn("'%s' was cut short: analyzed the %s sample%s that %s complete", path,
+             cli_grouped((double)samples, n, sizeof n), samples == 1 ? "" : "s",
+             samples == 1 ? "was" : "were");
 }
 
 int cli_use_color(FILE *fp)
@@ -211,8 +213,7 @@ const char *cli_signed_bytes(double v, char *buf, size_t len)
     return buf;
 }
 
-/* An amount in the metric's natural unit, with a sign: "+1.5 MiB", "+12 handles". */
-static const char *amount(double v, const char *metric, char *buf, size_t len)
+const char *cli_amount(double v, const char *metric, char *buf, size_t len)
 {
     if (isnan(v)) {
         snprintf(buf, len, "n/a");
@@ -410,9 +411,9 @@ void cli_print_analysis(FILE *fp, const struct rasleak_analysis *a, int color)
         const char *col = s->verdict == RASLEAK_LEAK ? red
                         : s->verdict == RASLEAK_NO_LEAK ? green : yellow;
         char per[48], lo[48], hi[48];
-        amount(s->slope_per_iter * 1000, s->metric, per, sizeof per);
-        amount(s->slope_lo * 1000, s->metric, lo, sizeof lo);
-        amount(s->slope_hi * 1000, s->metric, hi, sizeof hi);
+        cli_amount(s->slope_per_iter * 1000, s->metric, per, sizeof per);
+        cli_amount(s->slope_lo * 1000, s->metric, lo, sizeof lo);
+        cli_amount(s->slope_hi * 1000, s->metric, hi, sizeof hi);
         fprintf(fp, "  %-*s  %-*s  %s%-12s%s  %20s  %s .. %s\n", (int)tw, s->target, (int)mw,
                 s->metric, col, rasleak_verdict_name(s->verdict), off, per, lo, hi);
         fprintf(fp, "      why: %s", s->reason);

@@ -81,16 +81,12 @@ void cli_analysis_progress_attach(struct cli_analysis_progress *p, int mode, con
     }
 }
 
-/* "392.1 MB" and the like: the file sizes people see in `ls -lh`. */
+/* "830.1 MiB": a file's size in the binary units of the rest of the output. */
 static const char *size_text(double bytes, char *buf, size_t len)
 {
-    static const char *units[] = {"B", "kB", "MB", "GB", "TB"};
-    int u = 0;
-    while (bytes >= 1000 && u < 4) {
-        bytes /= 1000;
-        u++;
-    }
-    snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+    /* cli_signed_bytes() without its sign: a size is never negative */
+    cli_signed_bytes(bytes, buf, len);
+    memmove(buf, buf + 1, strlen(buf));
     return buf;
 }
 
