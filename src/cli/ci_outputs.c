@@ -50,18 +50,11 @@ static void fit(char *dst, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void ci_opts_init(struct ci_opts *o)
 {
     memset(o, 0, sizeof *o);
     rasleak_allow_today(o->today, sizeof o->today);
-    o->started = mono_s();
+    o->started = cli_mono_s();
     o->attempts = 3;
     o->backoff_s = 0.5;
 }
@@ -220,7 +213,7 @@ static int write_junit(const struct ci_opts *o, struct rasleak_junit_suite *suit
     char ts[32];
     junit_timestamp(ts, sizeof ts);
     suite->timestamp = ts;
-    suite->time_s = mono_s() - o->started;
+    suite->time_s = cli_mono_s() - o->started;
     FILE *fp = fopen(o->junit, "w");
     if (!fp) {
         cli_error("cannot write '%s': %s", o->junit, strerror(errno));

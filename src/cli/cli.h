@@ -139,8 +139,12 @@ int cli_write_report(const char *out, const char *trend, const struct rasleak_an
 /* A whole number with thousands separators: 1234567 -> "1,234,567"; returns buf. */
 const char *cli_grouped(double v, char *buf, size_t len);
 
-/* A change in bytes with its sign, in B to TiB: "+512 B", "-1.5 MiB"; returns buf. */
-const char *cli_signed_bytes(double v, char *buf, size_t len);
+/* Bytes in B to TiB, with a "+" before a positive amount when `sign` (a
+ * change): "+512 B", "-1.5 MiB", "830.1 MiB"; returns buf. */
+const char *cli_bytes(double v, int sign, char *buf, size_t len);
+
+/* CLOCK_MONOTONIC in seconds: for the pace of progress lines and JUnit's time. */
+double cli_mono_s(void);
 
 /* An amount in the metric's natural unit, with a sign: "+1.5 MiB", "+12
  * handles"; "n/a" for NAN.  Writes into buf and returns it. */

@@ -102,17 +102,10 @@ struct progress_state {
     int drawn;
 };
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void progress(void *ctx, const struct rasleak_progress *p)
 {
     struct progress_state *st = ctx;
-    double now = mono_s();
+    double now = cli_mono_s();
     if (st->drawn && now - st->last_draw < 0.1 && p->iter < p->total)
         return;
     st->drawn = 1;
@@ -140,7 +133,7 @@ static void progress(void *ctx, const struct rasleak_progress *p)
                           p->handles_delta,
                           isnan(p->rss_delta_bytes)
                               ? "n/a"
-                              : cli_signed_bytes(p->rss_delta_bytes, a, sizeof a));
+                              : cli_bytes(p->rss_delta_bytes, 1, a, sizeof a));
     }
     cli_progress_draw(line);
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -200,7 +201,14 @@ const char *cli_grouped(double v, char *buf, size_t len)
     return buf;
 }
 
-const char *cli_signed_bytes(double v, char *buf, size_t len)
+double cli_mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *cli_bytes(double v, int sign, char *buf, size_t len)
 {
     static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double a = fabs(v);
@@ -209,7 +217,7 @@ const char *cli_signed_bytes(double v, char *buf, size_t len)
         a /= 1024;
         u++;
     }
-    snprintf(buf, len, "%s%.*f %s", v < 0 ? "-" : "+", u ? 1 : 0, a, units[u]);
+    snprintf(buf, len, "%s%.*f %s", v < 0 ? "-" : sign ? "+" : "", u ? 1 : 0, a, units[u]);
     return buf;
 }
 
@@ -220,7 +228,7 @@ const char *cli_amount(double v, const char *metric, char *buf, size_t len)
         return buf;
     }
     if (rasleak_metric_unit(metric) == RASLEAK_UNIT_BYTES) {
-        cli_signed_bytes(v, buf, len);
+        cli_bytes(v, 1, buf, len);
     } else {
         const char *noun = strcmp(metric, "handles") == 0 ||
                            strncmp(metric, "handles.", 8) == 0 ? " handles"

@@ -13,7 +13,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,13 +21,6 @@
 
 #define SHOW_AFTER_S 1.0   /* on a terminal: nothing for work shorter than this */
 #define REDRAW_S 0.1       /* at most ten lines a second */
-
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void cli_progress_draw(const char *line)
 {
@@ -73,7 +65,7 @@ void cli_analysis_progress_attach(struct cli_analysis_progress *p, int mode, con
 {
     memset(p, 0, sizeof *p);
     p->path = path;
-    p->start = mono_s();
+    p->start = cli_mono_s();
     p->delay = mode == CLI_PROGRESS_ALWAYS ? 0.0 : SHOW_AFTER_S;
     if (cli_progress_wanted(mode)) {
         cfg->progress = analysis_progress;
@@ -81,19 +73,10 @@ void cli_analysis_progress_attach(struct cli_analysis_progress *p, int mode, con
     }
 }
 
-/* "830.1 MiB": a file's size in the binary units of the rest of the output. */
-static const char *size_text(double bytes, char *buf, size_t len)
-{
-    /* cli_signed_bytes() without its sign: a size is never negative */
-    cli_signed_bytes(bytes, buf, len);
-    memmove(buf, buf + 1, strlen(buf));
-    return buf;
-}
-
 static void analysis_progress(void *ud, const char *stage, uint64_t done, uint64_t total)
 {
     struct cli_analysis_progress *p = ud;
-    double now = mono_s();
+    double now = cli_mono_s();
     int end = done >= total;
     if (strcmp(stage, p->stage) != 0) {
         /* A new stage: its pace is measured from here. */
@@ -128,7 +111,7 @@ static void analysis_progress(void *ud, const char *stage, uint64_t done, uint64
         if (rate > 0 && !end)
             snprintf(eta, sizeof eta, ", %.0f s left", ceil((double)(total - done) / rate));
         snprintf(line, sizeof line, "%s '%s': %3.0f%% of %s%s", stage, p->path, floor(pct),
-                 size_text((double)total, a, sizeof a), eta);
+                 cli_bytes((double)total, 0, a, sizeof a), eta);
     } else {
         snprintf(line, sizeof line, "judging '%s': %s of %s series, %.0f s so far", p->path,
                  cli_grouped((double)done, a, sizeof a), cli_grouped((double)total, b, sizeof b),
