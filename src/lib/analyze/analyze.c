@@ -29,8 +29,6 @@
 /* jansson's allocations for one record come from an arena of this size
  * (a sample record needs about 3 KiB; a larger one falls back to malloc). */
 #define ARENA_BYTES ((size_t)256 << 10)
-/* Records between two looks at how far reading has come. */
-#define PROGRESS_EVERY 4096
 
 const char *rasleak_verdict_name(int verdict)
 {
@@ -131,7 +129,7 @@ static void *gather(void *arg)
     int have_arena = rasleak__json_arena_begin(&arena, ARENA_BYTES) == 0;
     unsigned long nrec = 0;
     while ((type = rasleak_trend_next(p->r, &rec, &p->err)) > 0) {
-        if (++nrec % PROGRESS_EVERY == 0)
+        if (++nrec % RASLEAK__PROGRESS_EVERY == 0)
             report_reading(p);
         if (type == RASLEAK_REC_SAMPLE) {
             struct rasleak_trend_sample smp;

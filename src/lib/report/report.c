@@ -142,9 +142,6 @@ static void add_event(struct rasleak__page *p, json_t *rec)
     e->last_iter = iter;
 }
 
-/* Records between two reports of progress. */
-#define PROGRESS_EVERY 4096
-
 /* The second pass: samples into bins, events counted, the last records kept. */
 static int gather(struct rasleak__page *p, const struct rasleak_report_config *cfg,
                   struct rasleak_error *err)
@@ -158,7 +155,7 @@ static int gather(struct rasleak__page *p, const struct rasleak_report_config *c
     size_t size = rasleak__trend_size(r);
     unsigned long nrec = 0;
     while ((type = rasleak_trend_next(r, &rec, err)) > 0) {
-        if (cfg->progress && ++nrec % PROGRESS_EVERY == 0)
+        if (cfg->progress && ++nrec % RASLEAK__PROGRESS_EVERY == 0)
             cfg->progress(cfg->progress_ud, "drawing", rasleak__trend_pos(r), size);
         switch (type) {
         case RASLEAK_REC_SAMPLE:

@@ -43,4 +43,7 @@ void rasleak__trend_release(struct rasleak_trend_reader *r);
 size_t rasleak__trend_pos(const struct rasleak_trend_reader *r);
 size_t rasleak__trend_size(const struct rasleak_trend_reader *r);
 
+/* Records between two looks at the position, for a caller's progress. */
+#define RASLEAK__PROGRESS_EVERY 4096
+
 #endif
