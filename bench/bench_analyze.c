@@ -211,6 +211,8 @@ static int stages(const struct series *s)
     if (rc == 0)
         rc = rasleak_sen_ctx_new(x, y, n, &c);
     if (rc == 0)
+        rc = rasleak_sen_ctx_set_mk(c, &mk);
+    if (rc == 0)
         rc = rasleak_sen_ctx_slope(c, &slope);
     struct mark t_slope = lap(&m);
     unsigned long p_slope = c ? rasleak__sen_ctx_counts(c).passes : 0;

@@ -24,6 +24,7 @@ struct rasleak_mk {
     double var;    /* Var(S) under H0 with the tie correction */
     double z;      /* continuity-corrected standard normal score */
     double p;      /* two-sided p-value */
+    double tied;   /* pairs i<j with y[i] == y[j] */
 };
 int rasleak_mk(const double *y, size_t n, struct rasleak_mk *out);
 
@@ -77,6 +78,14 @@ int rasleak_sen_ctx_interval(struct rasleak_sen_ctx *c, double mk_var, double co
  * The other functions here always behave as 0.
  */
 int rasleak_sen_ctx_set_threads(struct rasleak_sen_ctx *c, int threads);
+/*
+ * What rasleak_mk() found on the same y tells where the zero slopes are:
+ * with x increasing, (N - tied - S) / 2 slopes are negative and `tied` are
+ * exactly zero.  A rank among those zeros (the slope of a series that is
+ * flat most of the time, a count that steps now and then) is then answered
+ * without a search.  `mk` must be rasleak_mk() of this context's y.
+ */
+int rasleak_sen_ctx_set_mk(struct rasleak_sen_ctx *c, const struct rasleak_mk *mk);
 void rasleak_sen_ctx_free(struct rasleak_sen_ctx *c);
 
 /*

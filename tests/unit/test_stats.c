@@ -591,6 +591,92 @@ static void test_sen_ctx_equals_separate(void **state)
     rasleak_sen_ctx_free(NULL);
 }
 
+/* Two doubles the same to the bit, the sign of a zero included; only equal
+ * where the series has zeros of both signs, which the searches order among
+ * themselves as they meet them. */
+static int same_bits(double a, double b, int kind)
+{
+    return kind == 8 ? a == b : memcmp(&a, &b, sizeof a) == 0;
+}
+
+/*
+ * Given Mann-Kendall's counts, a context answers the ranks that fall among
+ * the zero slopes without a pass, and every number stays what the search
+ * gives: on series that are flat most of the time (a late step, rare
+ * spikes both ways), on the general kinds, and on a series whose zeros
+ * carry both signs, which is left to the search.
+ */
+static void test_sen_ctx_known_zeros(void **state)
+{
+    (void)state;
+    rng_state = 777;
+    static const size_t sizes[] = {9, 64, 65, 1201, 5000};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        for (int kind = 0; kind < 9; kind++) {
+            double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+            assert_non_null(x);
+            assert_non_null(y);
+            make_series(kind < 6 ? kind : 0, n, x, y);
+            if (kind == 6) {        /* one late step: most pairs tie */
+                for (size_t i = 0; i < n; i++)
+                    y[i] = i >= n - n / 20 ? 4096.0 : 0.0;
+            } else if (kind == 7) { /* flat with rare spikes up and down */
+                for (size_t i = 0; i < n; i++) {
+                    double u = unit();
+                    y[i] = u < 0.01 ? 4.0 : u > 0.99 ? 6.0 : 5.0;
+                }
+            } else if (kind == 8) { /* zeros of both signs */
+                for (size_t i = 0; i < n; i++)
+                    y[i] = i % 3 ? 0.0 : -0.0;
+            }
+            struct rasleak_mk mk;
+            assert_int_equal(rasleak_mk(y, n, &mk), 0);
+            struct rasleak_sen_ctx *c;
+            assert_int_equal(rasleak_sen_ctx_new(x, y, n, &c), 0);
+            assert_int_equal(rasleak_sen_ctx_set_mk(c, &mk), 0);
+            double slope, want;
+            assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
+            assert_int_equal(rasleak_sen_slope(x, y, n, &want), 0);
+            assert_true(same_bits(slope, want, kind));
+            if ((kind == 6 || kind == 7) && n >= 1201) {
+                assert_true(slope == 0.0);
+                assert_int_equal(rasleak__sen_ctx_counts(c).passes, 0);
+            }
+            static const double widen[] = {1.0, 30.0, 1e6};
+            for (size_t w = 0; w < sizeof widen / sizeof *widen; w++) {
+                double lo, hi, wlo, whi;
+                assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * widen[w], 0.95, &lo, &hi), 0);
+                assert_int_equal(rasleak_sen_interval(x, y, n, mk.var * widen[w], 0.95, &wlo, &whi),
+                                 0);
+                assert_true(same_bits(lo, wlo, kind));
+                assert_true(same_bits(hi, whi, kind));
+                if (kind == 6 && n >= 1201 && w == 0)
+                    assert_int_equal(rasleak__sen_ctx_counts(c).passes, 0);
+            }
+            if (kind == 8 && n >= 1201)
+                assert_true(rasleak__sen_ctx_counts(c).passes > 0);
+            rasleak_sen_ctx_free(c);
+            free(x);
+            free(y);
+        }
+    }
+    /* counts that cannot be this series' are refused */
+    double x[4] = {0, 1, 2, 3}, y[4] = {1, 2, 3, 4};
+    struct rasleak_mk mk;
+    assert_int_equal(rasleak_mk(y, 4, &mk), 0);
+    struct rasleak_sen_ctx *c;
+    assert_int_equal(rasleak_sen_ctx_new(x, y, 4, &c), 0);
+    struct rasleak_mk bad = mk;
+    bad.tied = 7;
+    assert_int_equal(rasleak_sen_ctx_set_mk(c, &bad), RASLEAK_EINVAL);
+    bad = mk;
+    bad.n = 5;
+    assert_int_equal(rasleak_sen_ctx_set_mk(c, &bad), RASLEAK_EINVAL);
+    assert_int_equal(rasleak_sen_ctx_set_mk(NULL, &mk), RASLEAK_EINVAL);
+    rasleak_sen_ctx_free(c);
+}
+
 /* The interval's ranks (0-based) as rasleak_sen_interval() picks them. */
 static void interval_ranks(size_t n, double var, double *rl, double *ru)
 {
@@ -744,6 +830,7 @@ int main(void)
         cmocka_unit_test(test_fast_equals_direct),
         cmocka_unit_test(test_sen_against_direct),
         cmocka_unit_test(test_sen_ctx_equals_separate),
+        cmocka_unit_test(test_sen_ctx_known_zeros),
         cmocka_unit_test(test_sen_ctx_kept_band),
         cmocka_unit_test(test_sen_two_threads),
     };

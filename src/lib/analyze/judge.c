@@ -130,6 +130,7 @@ static int fit(const double *x, const double *y, size_t n, double confidence, in
     int rc;
     struct rasleak_sen_ctx *sen = NULL;
     if ((rc = rasleak_mk(y, n, &f->mk)) < 0 || (rc = rasleak_sen_ctx_new(x, y, n, &sen)) < 0 ||
+        (rc = rasleak_sen_ctx_set_mk(sen, &f->mk)) < 0 ||
         (rc = rasleak_sen_ctx_set_threads(sen, threads == 1 ? 1 : 0)) < 0 ||
         (rc = rasleak_sen_ctx_slope(sen, &f->slope)) < 0 ||
         (rc = fit_rest(x, y, n, confidence, sen, f)) < 0) {

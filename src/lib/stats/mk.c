@@ -161,6 +161,7 @@ int rasleak_mk(const double *y, size_t n, struct rasleak_mk *out)
     double dn = (double)n;
     out->n = n;
     out->s = (double)conc - (double)disc;
+    out->tied = (double)tied;
     out->var = (dn * (dn - 1.0) * (2.0 * dn + 5.0) - tie_term) / 18.0;
     if (out->var < 0.0)
         out->var = 0.0;  /* only rounding can bring it below; all tied is 0 */

@@ -179,6 +179,9 @@ struct rasleak_sen_ctx {
     int have_ci;                       /* ci_k, ci_v hold the last interval */
     uint64_t ci_k[2];
     double ci_v[2];
+    /* Ranks [zero_from, zero_from + zeros) are slopes of exactly 0
+     * (rasleak_sen_ctx_set_mk); zeros 0: not known. */
+    uint64_t zero_from, zeros;
 };
 
 static size_t thread_min_n = THREAD_MIN_N;
@@ -214,7 +217,31 @@ static void ctx_release(struct rasleak_sen_ctx *c)
  * (its first band, with the sample and the orders at its bounds) is where
  * the others start from.
  */
+static int ctx_search(struct rasleak_sen_ctx *c, const uint64_t *k, double *out, size_t m);
+
 static int ctx_ranks(struct rasleak_sen_ctx *c, const uint64_t *k, double *out, size_t m)
+{
+    /* Ranks among the known zeros need no search; the rest keep their order. */
+    uint64_t rest[4];
+    size_t where[4], nr = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (k[i] - c->zero_from < c->zeros) {
+            out[i] = 0.0;
+        } else {
+            where[nr] = i;
+            rest[nr++] = k[i];
+        }
+    }
+    if (nr == m)
+        return ctx_search(c, k, out, m);
+    double v[4];
+    int rc = nr ? ctx_search(c, rest, v, nr) : 0;
+    for (size_t i = 0; i < nr && rc == 0; i++)
+        out[where[i]] = v[i];
+    return rc;
+}
+
+static int ctx_search(struct rasleak_sen_ctx *c, const uint64_t *k, double *out, size_t m)
 {
     if (c->method == RASLEAK_SLOPE_DIRECT)
         return direct_ranks(c->x, c->y, c->n, k, out, m);
@@ -475,6 +502,25 @@ int rasleak_sen_ctx_set_threads(struct rasleak_sen_ctx *c, int threads)
     if (!c || threads < 0 || threads > 2)
         return RASLEAK_EINVAL;
     c->threads = threads;
+    return 0;
+}
+
+int rasleak_sen_ctx_set_mk(struct rasleak_sen_ctx *c, const struct rasleak_mk *mk)
+{
+    if (!c || !mk || mk->n != c->n)
+        return RASLEAK_EINVAL;
+    uint64_t npairs = (uint64_t)c->n * (c->n - 1) / 2;
+    double below = ((double)npairs - mk->tied - mk->s) / 2.0;
+    if (!(mk->tied >= 0.0 && mk->tied <= (double)npairs && below >= 0.0 &&
+          below == floor(below) && mk->tied == floor(mk->tied)))
+        return RASLEAK_EINVAL;
+    /* A tie of 0.0 with -0.0 is a slope of -0.0 there: leave such a
+     * series to the search, which gives each zero the sign it has. */
+    for (size_t i = 0; i < c->n; i++)
+        if (c->y[i] == 0.0 && signbit(c->y[i]))
+            return 0;
+    c->zero_from = (uint64_t)below;
+    c->zeros = (uint64_t)mk->tied;
     return 0;
 }
 
