@@ -217,7 +217,12 @@ const char *cli_bytes(double v, int sign, char *buf, size_t len)
         a /= 1024;
         u++;
     }
-    snprintf(buf, len, "%s%.*f %s", v < 0 ? "-" : sign ? "+" : "", u ? 1 : 0, a, units[u]);
+    const char *pm = v < 0 ? "-" : sign ? "+" : "";
+    if (u == 0 && a != floor(a) && a < 1)
+        snprintf(buf, len, "%s%.3g B", pm, a);  /* a slow growth: 0.00345 B, not 0 B */
+    else
+        snprintf(buf, len, "%s%.*f %s", pm,
+                 u ? 1 : a == floor(a) ? 0 : a < 10 ? 2 : a < 100 ? 1 : 0, a, units[u]);
     return buf;
 }
 

@@ -300,6 +300,13 @@ static void test_min_rate(void **state)
     assert_string_equal(find(a, "handles")->reason,
                         "slope 0.1 handles below the minimum rate 0.5 handles per iteration");
     rasleak_analysis_free(a);
+    /* just under a minimum that prints the same: the slope with its digits */
+    mr.rate = 0.1000001;
+    assert_int_equal(rasleak_analyze_file(scratch_path, &c, &a, &err), 0);
+    assert_int_equal(find(a, "handles")->verdict, RASLEAK_NO_LEAK);
+    assert_string_equal(find(a, "handles")->reason, "slope 0.1 handles below the minimum rate "
+                                                    "0.1 handles per iteration (0.1 < 0.1000001)");
+    rasleak_analysis_free(a);
 }
 
 static void test_json_output(void **state)

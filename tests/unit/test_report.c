@@ -89,6 +89,12 @@ static void test_units(void **state)
     assert_string_equal(rasleak__fmt_amount(b, sizeof b, 1.5 * 1048576, "rss_bytes", 1), "+1.50 MiB");
     assert_string_equal(rasleak__fmt_amount(b, sizeof b, 300 * 1024, "heap_bytes", 0), "300.0 KiB");
     assert_string_equal(rasleak__fmt_amount(b, sizeof b, 512, "pool_bytes", 0), "512 B");
+    /* a slow growth keeps its digits: not "0 B below the minimum 0 B" */
+    assert_string_equal(rasleak__fmt_amount(b, sizeof b, 0.0034509, "rss_bytes", 0), "0.00345 B");
+    assert_string_equal(rasleak__fmt_amount(b, sizeof b, 0.1, "rss_bytes", 0), "0.1 B");
+    assert_string_equal(rasleak__fmt_amount(b, sizeof b, 3.4509, "rss_bytes", 1), "+3.45 B");
+    assert_string_equal(rasleak__fmt_amount(b, sizeof b, 45.61, "rss_bytes", 0), "45.6 B");
+    assert_string_equal(rasleak__fmt_amount(b, sizeof b, 512.4, "rss_bytes", 0), "512 B");
     assert_string_equal(rasleak__fmt_amount(b, sizeof b, 1234, "handles", 1), "+1,234 handles");
     assert_string_equal(rasleak__fmt_amount(b, sizeof b, 3, "handles.socket", 0), "3 handles");
     assert_string_equal(rasleak__fmt_amount(b, sizeof b, 0.25, "threads", 0), "0.25 threads");

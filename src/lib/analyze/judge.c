@@ -428,11 +428,16 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
     }
     if (out->growth < need_total || f.slope < need_rate) {
         char a[48], b[48];
-        if (f.slope < need_rate)
+        if (f.slope < need_rate) {
+            rasleak__fmt_amount(a, sizeof a, f.slope, metric, 0);
+            rasleak__fmt_amount(b, sizeof b, need_rate, metric, 0);
+            /* Just under the minimum, both print alike: say by how much. */
+            char exact[64] = "";
+            if (strcmp(a, b) == 0)
+                snprintf(exact, sizeof exact, " (%.9g < %.9g)", f.slope, need_rate);
             snprintf(out->reason, sizeof out->reason,
-                     "slope %s below the minimum rate %s per iteration",
-                     rasleak__fmt_amount(a, sizeof a, f.slope, metric, 0),
-                     rasleak__fmt_amount(b, sizeof b, need_rate, metric, 0));
+                     "slope %s below the minimum rate %s per iteration%s", a, b, exact);
+        }
         else
             snprintf(out->reason, sizeof out->reason,
                      "growth of %s over the run below the minimum %s",

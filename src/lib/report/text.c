@@ -114,7 +114,13 @@ const char *rasleak__fmt_amount(char *buf, size_t len, double v, const char *met
         const char *suffix;
         double div = rasleak__axis_unit(metric, fabs(v), &suffix);
         double a = v / div;
-        snprintf(buf, len, "%s%.*f %s", plus, div == 1 ? 0 : fabs(a) < 10 ? 2 : 1, a, suffix);
+        if (div == 1 && a != floor(a) && fabs(a) < 1)
+            snprintf(buf, len, "%s%.3g %s", plus, a, suffix);  /* 0.00345 B, not 0 B */
+        else
+            snprintf(buf, len, "%s%.*f %s", plus,
+                     div == 1 ? (a == floor(a) ? 0 : fabs(a) < 10 ? 2 : fabs(a) < 100 ? 1 : 0)
+                              : fabs(a) < 10 ? 2 : 1,
+                     a, suffix);
     } else {
         /* "handles" and "threads" are their own nouns; handles.socket is a kind of handle. */
         const char *noun = strcmp(metric, "handles") == 0 || strncmp(metric, "handles.", 8) == 0
