@@ -224,14 +224,16 @@ static int stages(const struct series *s)
         rc = rasleak_sen_ctx_interval(c, var, 0.95, &lo, &hi);
     struct mark t_ci = lap(&m);
     unsigned long p_ci = c ? rasleak__sen_ctx_counts(c).passes - p_slope : 0;
+    unsigned long thinned = c ? rasleak__sen_ctx_counts(c).thinned : 0;
     rasleak_sen_ctx_free(c);
     if (rc < 0)
         return -1;
     printf("%s n=%zu | wall/CPU s: mk %.2f/%.2f, slope %.2f/%.2f (%lu passes), "
-           "hamed-rao %.2f/%.2f (variance x%.1f), interval %.2f/%.2f (%lu passes) | "
-           "slope %.17g [%.17g, %.17g]\n",
+           "hamed-rao %.2f/%.2f (variance x%.1f), interval %.2f/%.2f (%lu passes; %lu of all "
+           "thinned) | slope %.17g [%.17g, %.17g]\n",
            s->metric, n, t_mk.wall, t_mk.cpu, t_slope.wall, t_slope.cpu, p_slope, t_hr.wall,
-           t_hr.cpu, mk.var > 0 ? var / mk.var : 1.0, t_ci.wall, t_ci.cpu, p_ci, slope, lo, hi);
+           t_hr.cpu, mk.var > 0 ? var / mk.var : 1.0, t_ci.wall, t_ci.cpu, p_ci, thinned, slope, lo,
+           hi);
     return 0;
 }
 

@@ -52,9 +52,13 @@ def main():
         records = [json.loads(line) for line in open(cp)]
         rows = [r for r in records if isinstance(r, list)]
         full = [r["iter"] for r in records if isinstance(r, dict) and r["type"] == "sample"]
-        # full at 1, 1001 and 2001, and wherever a metric came or went
-        check({1, 1001, 2001} <= set(full) and len(rows) + len(full) == 2100
+        # full first, at the start of the measured phase, at least every
+        # 1000th, and wherever a metric came or went
+        gaps = [b - a for a, b in zip(full, full[1:])]
+        check(full[0] == 1 and max(gaps) <= 1000 and len(rows) + len(full) == 2100
               and len(rows) >= 2000, f"compact rows: {len(rows)}, full samples at {full[:10]}")
+        phases = [r["phase"] for r in records if isinstance(r, dict) and r["type"] == "sample"]
+        check("measure" in phases and "warmup" in phases, f"full samples' phases {phases[:5]}")
         for i, r in enumerate(records, 1):
             errs = list(v.iter_errors(r))
             check(not errs, f"{cp} line {i}: {errs[:1]}")
@@ -113,7 +117,10 @@ def main():
     for b in bad:
         check(not v.is_valid(b), f"schema accepts a bad record {b}")
     # null in a row: a metric not measured in that sample
-    check(v.is_valid([5, 0.5, "measure", True, 1, 1, [10, None]]), "a row with null")
+    check(v.is_valid([1, 0.5, True, 1, 1, [-10, None]]), "a row with null")
+    for b in [[0, 0.5, True, 1, 1, [1]], [1, 0.5, True, 1, 1, [1.5]],
+              [1, 0.5, "measure", True, 1, 1, [1]]]:
+        check(not v.is_valid(b), f"schema accepts a bad row {b}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -179,7 +179,8 @@ static void expect_bad(const char *text, long line, const char *needle)
 /*
  * The same samples to `file` in `layout`: targets "self" (handles,
  * rss_bytes) and "srv" (handles); rss_bytes not available at iterations
- * 1500-1502; "maps" added to self from iteration 2000.
+ * 1500-1502 and not a whole number at 2300-2302; "maps" added to self
+ * from iteration 2000.
  */
 static void write_varied(const char *file, enum rasleak_trend_layout layout, int n)
 {
@@ -195,7 +196,9 @@ static void write_varied(const char *file, enum rasleak_trend_layout layout, int
     struct rasleak_target_values tv[2] = {{"self", self, 2}, {"srv", srv, 1}};
     for (int i = 1; i <= n; i++) {
         self[0].value = 10 + i % 7;
-        self[1].value = i >= 1500 && i <= 1502 ? NAN : 4096.0 * i + 0.5 * (i % 3);
+        self[1].value = i >= 1500 && i <= 1502   ? NAN
+                        : i >= 2300 && i <= 2302 ? 4096.0 * i + 0.25 * (i % 3 + 1)
+                                                 : 4096.0 * i - 2048.0 * (i % 3);
         self[2].value = 100 + i / 10;
         tv[0].count = i >= 2000 ? 3 : 2;
         srv[0].value = i * 3;
@@ -278,10 +281,12 @@ static void test_compact_matches_jsonl(void **state)
     assert_int_equal(tc, RASLEAK_REC_END);
     assert_int_equal(rasleak_trend_next(j, &rj, &err), RASLEAK_REC_END);
     assert_int_equal(samples, N);
-    /* Full samples: the first, every RASLEAK_TREND_FULL_EVERY, and where the
-     * columns change (a new metric); a metric not measured for a while is
-     * null in the rows. */
-    const uint64_t want[] = {1, 1 + RASLEAK_TREND_FULL_EVERY, 2000};
+    /* Full samples: the first, the first of the measured phase, every
+     * RASLEAK_TREND_FULL_EVERY, where the columns change (a new metric),
+     * and where a value or the one before it is not a whole number, whose
+     * change a row could not carry exactly; a metric not measured for a
+     * while is null in the rows. */
+    const uint64_t want[] = {1, 3, 3 + RASLEAK_TREND_FULL_EVERY, 2000, 2300, 2301, 2302, 2303};
     assert_int_equal(nfull, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < nfull; i++)
         assert_int_equal(full[i], want[i]);
@@ -318,6 +323,54 @@ static void test_compact_matches_jsonl(void **state)
     unlink(other);
 }
 
+/*
+ * A row carries changes: its iteration is the one before plus the first
+ * element, each value its column's last value plus the change (a null in
+ * between leaves the last value as it was), its phase is the full
+ * sample's, and ok is its own.
+ */
+static void test_compact_rows_are_changes(void **state)
+{
+    (void)state;
+    write_text(H "{\"type\":\"sample\",\"iter\":4,\"t\":0.1,\"phase\":\"warmup\","
+                 "\"targets\":{\"self\":{\"handles\":5,\"rss_bytes\":8192}}}\n"
+                 "[3,0.3,false,7,1,[3,4096]]\n"
+                 "[1,0.4,true,0,2,[null,0]]\n"
+                 "[10,0.5,true,0,0,[-2,-8192]]\n");
+    struct rasleak_trend_reader *r;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_open(&r, scratch_path, &err), 0);
+    static const struct {
+        uint64_t iter;
+        double t, handles, rss, dial;
+        int ok;
+    } want[] = {{4, 0.1, 5, 8192, NAN, 1},
+                {7, 0.3, 8, 12288, 7, 0},
+                {8, 0.4, NAN, 12288, 0, 1},
+                {18, 0.5, 6, 4096, 0, 1}};
+    json_t *rec;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_SAMPLE);
+        struct rasleak_trend_sample smp;
+        rasleak_trend_sample(r, &smp);
+        assert_int_equal(smp.iter, want[i].iter);
+        assert_true(smp.t == want[i].t);
+        assert_int_equal(smp.measure, 0);
+        assert_int_equal(smp.ok, want[i].ok);
+        assert_int_equal(smp.n, 2);
+        assert_string_equal(smp.metric[0], "handles");
+        if (isnan(want[i].handles))
+            assert_true(isnan(smp.value[0]));
+        else
+            assert_true(smp.value[0] == want[i].handles);
+        assert_true(smp.value[1] == want[i].rss);
+        if (i > 0)
+            assert_true(smp.dial_us == want[i].dial);
+    }
+    assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_END);
+    rasleak_trend_close(r);
+}
+
 static void test_malformed(void **state)
 {
     (void)state;
@@ -328,15 +381,19 @@ static void test_malformed(void **state)
                "not a rasleak trend file");
     expect_bad("{\"type\":\"header\",\"format\":\"rasleak-trend\",\"version\":7,\"targets\":[]}\n",
                1, "version 7 is newer");
-    expect_bad(H S(1) "[1,2]\n" S(3), 3, "sample row has 2 elements, expected 7");
-    expect_bad(H "[1,0.1,\"measure\",true,1,1,[5]]\n", 2, "a sample row before any full sample");
-    expect_bad(H S(1) "[2,0.1,\"measure\",true,1,1,[5,6]]\n", 3,
+    expect_bad(H S(1) "[1,2]\n" S(3), 3, "sample row has 2 elements, expected 6");
+    expect_bad(H "[1,0.1,true,1,1,[5]]\n", 2, "a sample row before any full sample");
+    expect_bad(H S(1) "[1,0.1,true,1,1,[5,6]]\n", 3,
                "target 'self' of a sample row needs an array of 1 values");
-    expect_bad(H S(1) "[2,0.1,\"measure\",1,1,1,[5]]\n", 3, "ok (true or false)");
-    expect_bad(H S(1) "[2,0.1,\"measure\",true,1,1,[-5]]\n", 3,
-               "metric 'handles' of target 'self' must be a number >= 0");
-    expect_bad(H S(2) "[2,0.1,\"measure\",true,1,1,[5]]\n", 3,
-               "iteration 2 does not follow iteration 2");
+    expect_bad(H S(1) "[1,0.1,1,1,1,[5]]\n", 3, "ok (true or false)");
+    expect_bad(H S(1) "[1,0.1,true,1,1,[\"5\"]]\n", 3,
+               "metric 'handles' of target 'self' needs a change that leaves it a number >= 0");
+    expect_bad(H S(1) "[1,0.1,true,1,1,[-6]]\n", 3,
+               "metric 'handles' of target 'self' needs a change that leaves it a number >= 0");
+    expect_bad(H S(2) "[0,0.1,true,1,1,[5]]\n", 3,
+               "the iterations since the sample before, a whole number >= 1");
+    expect_bad(H S(2) "[1.5,0.1,true,1,1,[5]]\n", 3,
+               "the iterations since the sample before, a whole number >= 1");
     expect_bad(H S(1) "{\"type\":\"sample\",\"iter\":2,\"t\":1,\"targets\":{\"self\":{\"handles\":-3}}}\n",
                3, "must be a number >= 0");
     expect_bad(H S(1) "{\"type\":\"sample\",\"iter\":2,\"t\":1,\"targets\":{\"self\":{\"handles\":\"5\"}}}\n",
@@ -454,7 +511,7 @@ int main(void)
         T(test_roundtrip_jsonl),
         T(test_roundtrip_json),
         T(test_killed_run_is_readable),
-        T(test_compact_matches_jsonl),
+        T(test_compact_matches_jsonl), T(test_compact_rows_are_changes),
         T(test_malformed),
         T(test_crlf_and_bom_accepted),
         cmocka_unit_test(test_missing_file),

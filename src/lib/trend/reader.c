@@ -69,6 +69,7 @@ struct rasleak_trend_reader {
     struct rasleak_trend_sample smp;
     char **col_target, **col_metric;
     double *col_value;
+    double *col_last;         /* the value a row's change is from: the last one read */
     size_t ncols, cols_cap;
     char **tg_id;             /* target k's id; its columns borrow it */
     size_t *tg_first;         /* target k has columns [tg_first[k], tg_first[k+1]) */
@@ -339,7 +340,8 @@ static int set_cols(struct rasleak_trend_reader *r, json_t *targets)
     if (n > r->cols_cap) {
         if (grow((void **)&r->col_target, n, sizeof *r->col_target) < 0 ||
             grow((void **)&r->col_metric, n, sizeof *r->col_metric) < 0 ||
-            grow((void **)&r->col_value, n, sizeof *r->col_value) < 0)
+            grow((void **)&r->col_value, n, sizeof *r->col_value) < 0 ||
+            grow((void **)&r->col_last, n, sizeof *r->col_last) < 0)
             return -1;
         r->cols_cap = n;
     }
@@ -409,7 +411,7 @@ static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
         const char *m;
         json_t *v;
         json_object_foreach(tv, m, v)
-            r->col_value[c++] = json_number_value(v);
+            r->col_last[c] = r->col_value[c] = json_number_value(v), c++;
     }
     json_t *d = json_object_get(s, "dial_us"), *h = json_object_get(s, "hangup_us");
     const char *phase = json_string_value(json_object_get(s, "phase"));
@@ -424,9 +426,13 @@ static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
 }
 
 /* Elements of a compact row before the targets' arrays. */
-#define ROW_HEAD 6
+#define ROW_HEAD 5
 
-/* A compact row: [iter, t, phase, ok, dial_us, hangup_us, [values]...]. */
+/*
+ * A compact row: [iter change, t, ok, dial_us, hangup_us, [value changes]...],
+ * in the phase of the full sample before it; each value is its column's
+ * last value plus the change.
+ */
 static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
                      struct rasleak_error *err)
 {
@@ -440,21 +446,18 @@ static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
         snprintf(a, sizeof a, "%zu", json_array_size(row));
         return fail(r, off, "sample row has %s elements, expected %s", a, b, err);
     }
-    int rc = check_iter(r, json_array_get(row, 0), off, err);
-    if (rc < 0)
-        return rc;
-    json_t *t = json_array_get(row, 1), *phase = json_array_get(row, 2),
-           *ok = json_array_get(row, 3), *d = json_array_get(row, 4), *h = json_array_get(row, 5);
-    const char *ph = json_string_value(phase);
+    json_t *di = json_array_get(row, 0), *t = json_array_get(row, 1),
+           *ok = json_array_get(row, 2), *d = json_array_get(row, 3), *h = json_array_get(row, 4);
+    json_int_t step = json_integer_value(di);
+    if (!json_is_integer(di) || step < 1 || step > INT64_MAX - r->last_iter)
+        return fail(r, off, "sample row needs the iterations since the sample before, a whole "
+                            "number >= 1, as its first element%s%s", NULL, NULL, err);
     if (!json_is_number(t) || !isfinite(json_number_value(t)))
         return fail(r, off, "sample row needs t (seconds since start) as its second "
                             "element%s%s", NULL, NULL, err);
-    if (!ph || (strcmp(ph, "warmup") != 0 && strcmp(ph, "measure") != 0))
-        return fail(r, off, "sample row needs its phase, \"warmup\" or \"measure\", as its "
-                            "third element%s%s", NULL, NULL, err);
     if (!json_is_boolean(ok) || !is_count(d) || !is_count(h))
         return fail(r, off, "sample row needs ok (true or false), dial_us and hangup_us as "
-                            "its fourth to sixth elements%s%s", NULL, NULL, err);
+                            "its third to fifth elements%s%s", NULL, NULL, err);
     for (size_t k = 0; k < r->ntg; k++) {
         json_t *vals = json_array_get(row, ROW_HEAD + k);
         size_t first = r->tg_first[k], want = r->tg_first[k + 1] - first;
@@ -471,15 +474,17 @@ static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
                 r->col_value[first + i] = NAN;  /* not measured in this sample */
                 continue;
             }
-            if (!is_count(v))
-                return fail(r, off, "metric '%s' of target '%s' must be a number >= 0 "
-                                    "(or null in a row)",
+            double now = r->col_last[first + i] + json_number_value(v);
+            if (!json_is_number(v) || !(now >= 0) || !isfinite(now))
+                return fail(r, off, "metric '%s' of target '%s' needs a change that leaves it "
+                                    "a number >= 0 (or null)",
                             r->col_metric[first + i], id, err);
-            r->col_value[first + i] = json_number_value(v);
+            r->col_last[first + i] = r->col_value[first + i] = now;
         }
     }
+    /* the phase stays the full sample's */
+    r->smp.iter = (uint64_t)(r->last_iter + step);
     r->smp.t = json_number_value(t);
-    r->smp.measure = strcmp(ph, "measure") == 0;
     r->smp.ok = json_is_true(ok);
     r->smp.dial_us = json_number_value(d);
     r->smp.hangup_us = json_number_value(h);
@@ -875,6 +880,7 @@ void rasleak_trend_close(struct rasleak_trend_reader *r)
     free(r->col_target);
     free(r->col_metric);
     free(r->col_value);
+    free(r->col_last);
     free(r->tg_first);
     free(r->tg_id);
     if (r->borrowed) {

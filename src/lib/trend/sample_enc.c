@@ -14,6 +14,7 @@
  * one small block per call: the heap's size does not move.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ struct slot {
     double last;             /* value whose text is in `num` */
     char num[NUM_MAX];
     size_t numlen;           /* 0: no text yet */
+    double ref;              /* the value last written: a row writes the change */
 };
 
 struct target {
@@ -53,10 +55,11 @@ struct rasleak__sample_enc {
     char *dial;      size_t diallen;      /* ,"dial_us": */
     char *hang;      size_t hanglen;      /* ,"hangup_us": */
     char *targets;   size_t targetslen;   /* ,"targets":{ */
-    char *rwarm;     size_t rwarmlen;     /* ,"warmup", in a row */
-    char *rmeas;     size_t rmeaslen;     /* ,"measure", */
-    char *rtrue;     size_t rtruelen;     /* true, */
+    char *rtrue;     size_t rtruelen;     /* true, in a row */
     char *rfalse;    size_t rfalselen;    /* false, */
+    /* What rows take from the last full sample, and the sample before. */
+    int full_measure;
+    uint64_t last_iter;
     struct target *tg;
     size_t ntg;
     /* The targets of the last full sample, in its order, as indices into
@@ -218,8 +221,6 @@ int rasleak__sample_enc_new(struct rasleak__sample_enc **out)
         e->dial = member(e->jstr, ",", "dial_us", NULL, &e->diallen);
         e->hang = member(e->jstr, ",", "hangup_us", NULL, &e->hanglen);
         e->targets = member(e->jstr, ",", "targets", NULL, &e->targetslen);
-        e->rwarm = string_token(e->jstr, ",", "warmup", ",", &e->rwarmlen);
-        e->rmeas = string_token(e->jstr, ",", "measure", ",", &e->rmeaslen);
         e->rtrue = scalar_token(json_true(), ",", &e->rtruelen);
         e->rfalse = scalar_token(json_false(), ",", &e->rfalselen);
     }
@@ -227,7 +228,7 @@ int rasleak__sample_enc_new(struct rasleak__sample_enc **out)
     json_decref(warm);
     json_decref(meas);
     if (!e->head || !e->t || !e->warm || !e->meas || !e->ok || !e->nok || !e->dial ||
-        !e->hang || !e->targets || !e->rwarm || !e->rmeas || !e->rtrue || !e->rfalse || reserve(e, 1024) < 0) {
+        !e->hang || !e->targets || !e->rtrue || !e->rfalse || reserve(e, 1024) < 0) {
         rasleak__sample_enc_free(e);
         return -1;
     }
@@ -323,6 +324,7 @@ static int encode_target(struct rasleak__sample_enc *e, const struct rasleak_tar
         if (!s || push_index(&t->cols, &t->ncols, &t->cols_cap, i) < 0)
             return -1;
         slot_value(e, s, v);
+        s->ref = v;
         if ((n++ && append(e, ",", 1) < 0) || append(e, s->key, s->keylen) < 0 ||
             append(e, s->num, s->numlen) < 0)
             return -1;
@@ -348,6 +350,8 @@ long rasleak__sample_enc_encode(struct rasleak__sample_enc *e,
             goto fail;
     if (append(e, "}}", 2) < 0)
         goto fail;
+    e->full_measure = s->measure;
+    e->last_iter = s->iter;
     *text = e->buf;
     return (long)e->len;
 fail:
@@ -374,6 +378,10 @@ static int fits_columns(const struct target *t, const struct rasleak_target_valu
             const char *name = t->slots[i].name, *want = tv->metrics[i].name;
             if (name != want && strcmp(name, want) != 0)
                 return 0;
+            /* A change is exact only between whole numbers a double holds
+             * exactly; anything else is written in full. */
+            if (!isnan(v) && !isinf(v) && !(is_integral(v) && is_integral(t->slots[i].ref)))
+                return 0;
             c++;
         } else if (!isnan(v) && !isinf(v)) {
             return 0;   /* a value the columns have no place for */
@@ -385,15 +393,15 @@ static int fits_columns(const struct target *t, const struct rasleak_target_valu
 long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
                                     const struct rasleak_sample_record *s, const char **text)
 {
-    if (e->nref == 0 || s->ntargets != e->nref)
+    if (e->nref == 0 || s->ntargets != e->nref || !s->measure != !e->full_measure ||
+        s->iter <= e->last_iter)
         return 0;
     for (size_t k = 0; k < s->ntargets; k++)
         if (!fits_columns(&e->tg[e->ref[k]], &s->targets[k]))
             return 0;
     e->len = 0;
-    if (append(e, "[", 1) < 0 || append_number(e, (double)s->iter) < 0 ||
-        append(e, ",", 1) < 0 || append_real(e, s->t) < 0 ||
-        (s->measure ? append(e, e->rmeas, e->rmeaslen) : append(e, e->rwarm, e->rwarmlen)) < 0 ||
+    if (append(e, "[", 1) < 0 || append_number(e, (double)(s->iter - e->last_iter)) < 0 ||
+        append(e, ",", 1) < 0 || append_real(e, s->t) < 0 || append(e, ",", 1) < 0 ||
         (s->ok ? append(e, e->rtrue, e->rtruelen) : append(e, e->rfalse, e->rfalselen)) < 0 ||
         append_number(e, round(s->dial_us)) < 0 || append(e, ",", 1) < 0 ||
         append_number(e, round(s->hangup_us)) < 0)
@@ -413,8 +421,8 @@ long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
                     return -1;
                 continue;
             }
-            slot_value(e, sl, v);
-            if (append(e, sl->num, sl->numlen) < 0)
+            int rc = v == sl->ref ? append(e, "0", 1) : append_number(e, v - sl->ref);
+            if (rc < 0)
                 return -1;
         }
         if (append(e, "]", 1) < 0)
@@ -422,6 +430,16 @@ long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
     }
     if (append(e, "]", 1) < 0)
         return -1;
+    /* Written: the next row's changes are from these values. */
+    for (size_t k = 0; k < s->ntargets; k++) {
+        struct target *t = &e->tg[e->ref[k]];
+        for (size_t c = 0; c < t->ncols; c++) {
+            double v = s->targets[k].metrics[t->cols[c]].value;
+            if (!isnan(v) && !isinf(v))
+                t->slots[t->cols[c]].ref = v;
+        }
+    }
+    e->last_iter = s->iter;
     *text = e->buf;
     return (long)e->len;
 }
@@ -448,8 +466,6 @@ void rasleak__sample_enc_free(struct rasleak__sample_enc *e)
     free(e->dial);
     free(e->hang);
     free(e->targets);
-    free(e->rwarm);
-    free(e->rmeas);
     free(e->rtrue);
     free(e->rfalse);
     free(e->ref);

@@ -19,11 +19,13 @@ long rasleak__sample_enc_encode(struct rasleak__sample_enc *e,
                                 const struct rasleak_sample_record *s, const char **text);
 
 /*
- * Encode `s` as a row: a JSON array of its values in the columns of the
- * last full sample encoded (docs/trend-format.md, "compact"), null where
- * it has no value.  Returns 0, writing nothing, when `s` does not fit
- * those columns (a target came or went, or it has a value the columns
- * have no place for): then it must be written in full.
+ * Encode `s` as a row (docs/trend-format.md, "compact"): the change of its
+ * iteration since the sample before, its time, ok and call durations, and
+ * the change of each value in the columns of the last full sample encoded,
+ * null where it has no value.  Returns 0, writing nothing, when `s` does
+ * not fit those columns (a target came or went, a value the columns have
+ * no place for or that is not a whole number, another phase than the full
+ * sample's): then it must be written in full.
  */
 long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
                                     const struct rasleak_sample_record *s, const char **text);
