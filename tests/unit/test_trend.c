@@ -371,6 +371,79 @@ static void test_compact_rows_are_changes(void **state)
     rasleak_trend_close(r);
 }
 
+#ifdef __GLIBC__
+/* A stream whose writes fail while *fail is set. */
+static ssize_t flaky_write(void *cookie, const char *buf, size_t n)
+{
+    if (*(int *)cookie)
+        return 0;   /* fopencookie's "nothing written": an error */
+    FILE *fp = fopen(scratch_path, "a");
+    size_t w = fwrite(buf, 1, n, fp);
+    fclose(fp);
+    return (ssize_t)w;
+}
+
+/*
+ * A row is a change from the sample before it: once a sample could not be
+ * written, the next one is written in full, so that what is in the file
+ * still reads back as what was measured.
+ */
+static void test_compact_after_failed_write(void **state)
+{
+    (void)state;
+    fclose(fopen(scratch_path, "w"));
+    int fail = 0;
+    cookie_io_functions_t io = {NULL, flaky_write, NULL, NULL};
+    FILE *fp = fopencookie(&fail, "w", io);
+    assert_non_null(fp);
+    setvbuf(fp, NULL, _IONBF, 0);
+    struct rasleak_trend_writer *w;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_writer_open(&w, fp, scratch_path, RASLEAK_TREND_COMPACT,
+                                               &err), 0);
+    json_t *h = header();
+    assert_int_equal(rasleak_trend_write_header(w, h, &err), 0);
+    json_decref(h);
+    struct rasleak_metric_value mv[1] = {{"handles", 0}};
+    struct rasleak_target_values tv = {"self", mv, 1};
+    for (int i = 1; i <= 6; i++) {
+        mv[0].value = 10 + i;
+        struct rasleak_sample_record smp = {(uint64_t)i, i * 0.1, 1, 1, 1.0, 1.0, &tv, 1};
+        fail = i == 4;
+        assert_int_equal(rasleak_trend_write_sample(w, &smp, &err), i == 4 ? RASLEAK_EIO : 0);
+    }
+    fail = 0;
+    rasleak_trend_writer_free(w);
+    fclose(fp);
+    /* header, 1 full, 2-3 rows, 5 full, 6 a row; and they read back */
+    FILE *in = fopen(scratch_path, "r");
+    char line[512];
+    int n = 0, full = 0;
+    while (fgets(line, sizeof line, in)) {
+        n++;
+        if (n == 2 || n == 5)
+            assert_true(line[0] == '{');
+        else if (n > 2)
+            assert_true(line[0] == '[');
+        full += line[0] == '{';
+    }
+    fclose(in);
+    assert_int_equal(n, 6);
+    struct rasleak_trend_reader *r;
+    assert_int_equal(rasleak_trend_open(&r, scratch_path, &err), 0);
+    json_t *rec;
+    static const int iters[] = {1, 2, 3, 5, 6};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_SAMPLE);
+        struct rasleak_trend_sample smp;
+        rasleak_trend_sample(r, &smp);
+        assert_int_equal(smp.iter, iters[i]);
+        assert_true(smp.value[0] == 10 + iters[i]);
+    }
+    rasleak_trend_close(r);
+}
+#endif
+
 static void test_malformed(void **state)
 {
     (void)state;
@@ -512,6 +585,9 @@ int main(void)
         T(test_roundtrip_json),
         T(test_killed_run_is_readable),
         T(test_compact_matches_jsonl), T(test_compact_rows_are_changes),
+#ifdef __GLIBC__
+        T(test_compact_after_failed_write),
+#endif
         T(test_malformed),
         T(test_crlf_and_bom_accepted),
         cmocka_unit_test(test_missing_file),

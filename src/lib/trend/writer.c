@@ -143,16 +143,20 @@ int rasleak_trend_write_sample(struct rasleak_trend_writer *w, const struct rasl
         n = rasleak__sample_enc_encode(w->enc, s, &text);
         w->rows = 0;
     }
-    if (n < 0)
+    /* A row is a change from the samples before it: after a sample that
+     * may not have reached the file, the next one is written in full. */
+    if (n < 0) {
+        w->rows = RASLEAK_TREND_FULL_EVERY;
         return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
+    }
     int rc;
-    if (w->layout == RASLEAK_TREND_JSON &&
-        (rc = puts_(w, w->fp, w->nsamples ? ",\n" : "\n", err)) < 0)
+    if ((w->layout == RASLEAK_TREND_JSON &&
+         (rc = puts_(w, w->fp, w->nsamples ? ",\n" : "\n", err)) < 0) ||
+        (rc = put(w, w->fp, text, (size_t)n, err)) < 0 ||
+        (w->layout != RASLEAK_TREND_JSON && (rc = puts_(w, w->fp, "\n", err)) < 0)) {
+        w->rows = RASLEAK_TREND_FULL_EVERY;
         return rc;
-    if ((rc = put(w, w->fp, text, (size_t)n, err)) < 0)
-        return rc;
-    if (w->layout != RASLEAK_TREND_JSON && (rc = puts_(w, w->fp, "\n", err)) < 0)
-        return rc;
+    }
     w->nsamples++;
     return 0;
 }
