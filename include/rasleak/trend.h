@@ -25,9 +25,11 @@ extern "C" {
 enum rasleak_trend_layout {
     RASLEAK_TREND_JSONL,
     RASLEAK_TREND_JSON,
-    /* JSON Lines whose samples are mostly rows: arrays of values in the
-     * columns of the last full sample (a full sample every
-     * RASLEAK_TREND_FULL_EVERY samples, and whenever the columns change). */
+    /* JSON Lines whose samples are mostly rows: arrays of the changes of
+     * the values in the columns of the last full sample (a full sample at
+     * least every RASLEAK_TREND_FULL_EVERY samples, at the start of the
+     * measured phase, and whenever the columns change or a value is not a
+     * whole number); docs/trend-format.md. */
     RASLEAK_TREND_COMPACT
 };
 

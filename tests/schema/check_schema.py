@@ -106,7 +106,7 @@ def main():
         {"type": "bogus"},
         [1, 0.5, "later", True, 1, 1, [3]],
         [1, 0.5, "measure", True, 1, 1, [-3]],
-        [1, 0.5, "measure", True, 1, 1, 7],
+        [1, 0.5, True, 1, 1, 7],
         {"type": "sample", "iter": 1, "t": 0, "phase": "measure", "ok": True,
          "dial_us": 1, "hangup_us": 1, "targets": {"self": {"handles": None}}},
         [1, 0.5],

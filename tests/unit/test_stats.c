@@ -656,6 +656,19 @@ static void test_sen_ctx_known_zeros(void **state)
             }
             if (kind == 8 && n >= 1201)
                 assert_true(rasleak__sen_ctx_counts(c).passes > 0);
+            /* the ranks at both edges of the zeros, against all slopes */
+            double npairs = (double)n * (double)(n - 1) / 2.0;
+            double d0 = (npairs - mk.tied - mk.s) / 2.0;
+            double edges[4] = {d0 - 1, d0, d0 + mk.tied - 1, d0 + mk.tied};
+            for (int e = 0; e < 4 && n <= 1201; e++) {
+                if (edges[e] < 0 || edges[e] >= npairs)
+                    continue;
+                double got, want_k;
+                assert_int_equal(rasleak__sen_ctx_rank(c, (uint64_t)edges[e], &got), 0);
+                assert_int_equal(rasleak_slope_select_method(x, y, n, edges[e],
+                                                             RASLEAK_SLOPE_DIRECT, &want_k), 0);
+                assert_true(same_bits(got, want_k, kind));
+            }
             rasleak_sen_ctx_free(c);
             free(x);
             free(y);
@@ -672,6 +685,10 @@ static void test_sen_ctx_known_zeros(void **state)
     assert_int_equal(rasleak_sen_ctx_set_mk(c, &bad), RASLEAK_EINVAL);
     bad = mk;
     bad.n = 5;
+    assert_int_equal(rasleak_sen_ctx_set_mk(c, &bad), RASLEAK_EINVAL);
+    bad = mk;
+    bad.tied = 2;
+    bad.s = -6;     /* (6 - 2 + 6) / 2 = 5 negatives and 2 zeros: 7 of 6 pairs */
     assert_int_equal(rasleak_sen_ctx_set_mk(c, &bad), RASLEAK_EINVAL);
     assert_int_equal(rasleak_sen_ctx_set_mk(NULL, &mk), RASLEAK_EINVAL);
     rasleak_sen_ctx_free(c);

@@ -460,9 +460,11 @@ static void test_malformed(void **state)
                "target 'self' of a sample row needs an array of 1 values");
     expect_bad(H S(1) "[1,0.1,1,1,1,[5]]\n", 3, "ok (true or false)");
     expect_bad(H S(1) "[1,0.1,true,1,1,[\"5\"]]\n", 3,
-               "metric 'handles' of target 'self' needs a change that leaves it a number >= 0");
+               "metric 'handles' of target 'self' needs a whole-number change that leaves it >= 0");
     expect_bad(H S(1) "[1,0.1,true,1,1,[-6]]\n", 3,
-               "metric 'handles' of target 'self' needs a change that leaves it a number >= 0");
+               "metric 'handles' of target 'self' needs a whole-number change that leaves it >= 0");
+    expect_bad(H S(1) "[1,0.1,true,1,1,[0.5]]\n", 3,
+               "metric 'handles' of target 'self' needs a whole-number change that leaves it >= 0");
     expect_bad(H S(2) "[0,0.1,true,1,1,[5]]\n", 3,
                "the iterations since the sample before, a whole number >= 1");
     expect_bad(H S(2) "[1.5,0.1,true,1,1,[5]]\n", 3,

@@ -512,7 +512,8 @@ int rasleak_sen_ctx_set_mk(struct rasleak_sen_ctx *c, const struct rasleak_mk *m
     uint64_t npairs = (uint64_t)c->n * (c->n - 1) / 2;
     double below = ((double)npairs - mk->tied - mk->s) / 2.0;
     if (!(mk->tied >= 0.0 && mk->tied <= (double)npairs && below >= 0.0 &&
-          below == floor(below) && mk->tied == floor(mk->tied)))
+          below + mk->tied <= (double)npairs && below == floor(below) &&
+          mk->tied == floor(mk->tied)))
         return RASLEAK_EINVAL;
     /* A tie of 0.0 with -0.0 is a slope of -0.0 there: leave such a
      * series to the search, which gives each zero the sign it has. */
@@ -522,6 +523,13 @@ int rasleak_sen_ctx_set_mk(struct rasleak_sen_ctx *c, const struct rasleak_mk *m
     c->zero_from = (uint64_t)below;
     c->zeros = (uint64_t)mk->tied;
     return 0;
+}
+
+int rasleak__sen_ctx_rank(struct rasleak_sen_ctx *c, uint64_t k, double *out)
+{
+    if (!c || !out || k >= (uint64_t)c->n * (c->n - 1) / 2)
+        return RASLEAK_EINVAL;
+    return ctx_ranks(c, &k, out, 1);
 }
 
 struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c)

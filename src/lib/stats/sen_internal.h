@@ -7,6 +7,8 @@
 
 #include "rasleak/stats.h"
 
+#include <stdint.h>
+
 /* What the fast method did on a context so far (zeros for the direct
  * method): how the tests tell which way a search went. */
 struct rasleak__sen_counts {
@@ -15,6 +17,9 @@ struct rasleak__sen_counts {
     unsigned long evened;   /* two-thread passes whose halves thinned unevenly */
 };
 struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c);
+
+/* The k-th smallest slope (k from 0) as the context finds it. */
+int rasleak__sen_ctx_rank(struct rasleak_sen_ctx *c, uint64_t k, double *out);
 
 /* Split the passes over two threads from n points on (0: the default),
  * so that the tests reach the split at sizes the direct method can check.

@@ -475,9 +475,9 @@ static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
                 continue;
             }
             double now = r->col_last[first + i] + json_number_value(v);
-            if (!json_is_number(v) || !(now >= 0) || !isfinite(now))
-                return fail(r, off, "metric '%s' of target '%s' needs a change that leaves it "
-                                    "a number >= 0 (or null)",
+            if (!json_is_integer(v) || !(now >= 0) || !isfinite(now))
+                return fail(r, off, "metric '%s' of target '%s' needs a whole-number change that "
+                                    "leaves it >= 0 (or null)",
                             r->col_metric[first + i], id, err);
             r->col_last[first + i] = r->col_value[first + i] = now;
         }

@@ -37,6 +37,9 @@ struct rasleak_trend_writer {
 
 static int write_failed(struct rasleak_trend_writer *w, struct rasleak_error *err)
 {
+    /* A compact row is a change from the samples before it, some of which
+     * may not have reached the file: the next sample is written in full. */
+    w->rows = RASLEAK_TREND_FULL_EVERY;
     int e = errno ? errno : EIO;
     return rasleak_error_set(err, RASLEAK_EIO, e, "cannot write '%s': %s", w->name,
                              strerror(e));
@@ -143,8 +146,7 @@ int rasleak_trend_write_sample(struct rasleak_trend_writer *w, const struct rasl
         n = rasleak__sample_enc_encode(w->enc, s, &text);
         w->rows = 0;
     }
-    /* A row is a change from the samples before it: after a sample that
-     * may not have reached the file, the next one is written in full. */
+    /* Encoding stopped halfway: the next sample is written in full. */
     if (n < 0) {
         w->rows = RASLEAK_TREND_FULL_EVERY;
         return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
@@ -153,10 +155,8 @@ int rasleak_trend_write_sample(struct rasleak_trend_writer *w, const struct rasl
     if ((w->layout == RASLEAK_TREND_JSON &&
          (rc = puts_(w, w->fp, w->nsamples ? ",\n" : "\n", err)) < 0) ||
         (rc = put(w, w->fp, text, (size_t)n, err)) < 0 ||
-        (w->layout != RASLEAK_TREND_JSON && (rc = puts_(w, w->fp, "\n", err)) < 0)) {
-        w->rows = RASLEAK_TREND_FULL_EVERY;
+        (w->layout != RASLEAK_TREND_JSON && (rc = puts_(w, w->fp, "\n", err)) < 0))
         return rc;
-    }
     w->nsamples++;
     return 0;
 }
