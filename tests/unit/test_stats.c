@@ -17,6 +17,7 @@
 
 #include "rasleak/error.h"
 #include "rasleak/stats.h"
+#include "stats/mk_internal.h"
 #include "stats/sen_internal.h"
 
 #ifndef RASLEAK_FIXTURES
@@ -694,6 +695,44 @@ static void test_sen_ctx_known_zeros(void **state)
     rasleak_sen_ctx_free(c);
 }
 
+/*
+ * Mann-Kendall and Hamed-Rao with their work on two threads (the threshold
+ * lowered to test sizes): the same numbers as on one, bit for bit, on
+ * every kind of series, odd and even lengths.
+ */
+static void test_mk_two_threads(void **state)
+{
+    (void)state;
+    rng_state = 2024;
+    rasleak__mk_set_thread_min_n(100);
+    static const size_t sizes[] = {100, 101, 4099};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        for (int kind = 0; kind < 6; kind++) {
+            double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+            assert_non_null(x);
+            assert_non_null(y);
+            make_series(kind, n, x, y);
+            struct rasleak_mk one, two;
+            assert_int_equal(rasleak_mk(y, n, &one), 0);
+            assert_int_equal(rasleak__mk(y, n, 1, &two), 0);
+            assert_memory_equal(&one, &two, sizeof one);
+            double slope;
+            assert_int_equal(rasleak_sen_slope(x, y, n, &slope), 0);
+            struct rasleak_mk_corrected a, b;
+            assert_int_equal(rasleak_mk_hamed_rao(x, y, n, &one, slope, 0.05, 0, &a), 0);
+            assert_int_equal(rasleak__mk_hamed_rao(x, y, n, &one, slope, 0.05, 0, 1, &b), 0);
+            assert_true(memcmp(&a.var_corrected, &b.var_corrected, sizeof a.var_corrected) == 0);
+            assert_true(memcmp(&a.n_eff, &b.n_eff, sizeof a.n_eff) == 0);
+            assert_true(memcmp(&a.p, &b.p, sizeof a.p) == 0);
+            assert_int_equal(a.lags_used, b.lags_used);
+            free(x);
+            free(y);
+        }
+    }
+    rasleak__mk_set_thread_min_n(0);
+}
+
 /* The interval's ranks (0-based) as rasleak_sen_interval() picks them. */
 static void interval_ranks(size_t n, double var, double *rl, double *ru)
 {
@@ -848,6 +887,7 @@ int main(void)
         cmocka_unit_test(test_sen_against_direct),
         cmocka_unit_test(test_sen_ctx_equals_separate),
         cmocka_unit_test(test_sen_ctx_known_zeros),
+        cmocka_unit_test(test_mk_two_threads),
         cmocka_unit_test(test_sen_ctx_kept_band),
         cmocka_unit_test(test_sen_two_threads),
     };

@@ -22,6 +22,7 @@
 #include "rasleak/sampler.h"
 #include "rasleak/stats.h"
 #include "analyze/judge.h"
+#include "stats/mk_internal.h"
 #include "report/text.h"
 
 #define TAIL_FRACTION (1.0 / 3.0)
@@ -94,10 +95,11 @@ void rasleak__judge_share_free(struct rasleak__judge_share *s)
  * Hamed-Rao's correction of the test, the variance it uses and the slope
  * interval at that variance; then the intercept and least squares.
  */
-static int fit_rest(const double *x, const double *y, size_t n, double confidence,
+static int fit_rest(const double *x, const double *y, size_t n, double confidence, int threads,
                     struct rasleak_sen_ctx *sen, struct fit *f)
 {
-    int rc = rasleak_mk_hamed_rao(x, y, n, &f->mk, f->slope, HR_ALPHA_LAGS, 0, &f->hr);
+    int rc = rasleak__mk_hamed_rao(x, y, n, &f->mk, f->slope, HR_ALPHA_LAGS, 0, threads != 1,
+                                   &f->hr);
     if (rc < 0)
         return rc;
     /*
@@ -129,11 +131,12 @@ static int fit(const double *x, const double *y, size_t n, double confidence, in
 {
     int rc;
     struct rasleak_sen_ctx *sen = NULL;
-    if ((rc = rasleak_mk(y, n, &f->mk)) < 0 || (rc = rasleak_sen_ctx_new(x, y, n, &sen)) < 0 ||
+    if ((rc = rasleak__mk(y, n, threads != 1, &f->mk)) < 0 ||
+        (rc = rasleak_sen_ctx_new(x, y, n, &sen)) < 0 ||
         (rc = rasleak_sen_ctx_set_mk(sen, &f->mk)) < 0 ||
         (rc = rasleak_sen_ctx_set_threads(sen, threads == 1 ? 1 : 0)) < 0 ||
         (rc = rasleak_sen_ctx_slope(sen, &f->slope)) < 0 ||
-        (rc = fit_rest(x, y, n, confidence, sen, f)) < 0) {
+        (rc = fit_rest(x, y, n, confidence, threads, sen, f)) < 0) {
         rasleak_sen_ctx_free(sen);
         return rc;
     }
@@ -157,12 +160,12 @@ static int fit(const double *x, const double *y, size_t n, double confidence, in
  * at no cost when the variance gives the same ranks.
  */
 static int fit_shifted(const double *x, const double *y, size_t n, double confidence,
-                       struct rasleak__judge_share *share, struct fit *f)
+                       int threads, struct rasleak__judge_share *share, struct fit *f)
 {
     share->shared++;
     f->mk = share->f.mk;
     f->slope = share->f.slope;
-    return fit_rest(x, y, n, confidence, share->sen, f);
+    return fit_rest(x, y, n, confidence, threads, share->sen, f);
 }
 
 /*
@@ -353,7 +356,7 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
     struct fit f;
     int rc;
     if (share && share->kept && m == n && share->n == n)
-        rc = fit_shifted(x, y, m, cfg->confidence, share, &f);
+        rc = fit_shifted(x, y, m, cfg->confidence, cfg->threads, share, &f);
     else
         rc = fit(x, y, m, cfg->confidence, cfg->threads, first && m == n ? share : NULL, &f);
     if (rc < 0) {

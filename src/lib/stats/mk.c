@@ -13,11 +13,22 @@
  */
 #include "rasleak/stats.h"
 #include "rasleak/error.h"
+#include "stats/mk_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* From this many values on, `two` splits the work over two threads. */
+#define THREAD_MIN_N ((size_t)1000000)
+static size_t thread_min_n = THREAD_MIN_N;
+
+void rasleak__mk_set_thread_min_n(size_t n)
+{
+    thread_min_n = n ? n : THREAD_MIN_N;
+}
 
 /* Blocks this small are insertion-sorted: fewer passes over memory. */
 #define MK_RUN 32
@@ -101,6 +112,52 @@ static uint64_t sort_count(double *v, uint32_t *id, double *tv, uint32_t *tid, s
     return inv;
 }
 
+struct sort_half {
+    double *v, *tv;
+    size_t n;
+    uint64_t inv;
+};
+
+static void *sort_half(void *arg)
+{
+    struct sort_half *h = arg;
+    h->inv = sort_count(h->v, NULL, h->tv, NULL, h->n);
+    return NULL;
+}
+
+/*
+ * sort_count() of v[0..n) (no ids) with each half sorted on its own thread
+ * and the two merged on the calling one; the inversions are a count, so
+ * the result is the same however the work is cut.  Returns where the
+ * sorted values are: v or tv.
+ */
+static double *sort_count_two(double *v, double *tv, size_t n, uint64_t *inv)
+{
+    size_t mid = n / 2;
+    struct sort_half h = {v + mid, tv + mid, n - mid, 0};
+    pthread_t th;
+    if (pthread_create(&th, NULL, sort_half, &h) != 0) {
+        *inv = sort_count(v, NULL, tv, NULL, n);
+        return v;
+    }
+    uint64_t c = sort_count(v, NULL, tv, NULL, mid);
+    pthread_join(th, NULL);
+    c += h.inv;
+    size_t l = 0, r = mid, o = 0;
+    while (l < mid && r < n) {
+        size_t right = v[r] < v[l];
+        c += (mid - l) & (0 - right);
+        tv[o++] = v[right ? r : l];
+        r += right;
+        l += right ^ 1;
+    }
+    memcpy(tv + o, v + l, (mid - l) * sizeof *tv);
+    o += mid - l;
+    memcpy(tv + o, v + r, (n - r) * sizeof *tv);
+    *inv = c;
+    return tv;
+}
+
 /* Continuity-corrected score and two-sided p-value for S with variance var. */
 static void mk_score(double s, double var, double *z, double *p)
 {
@@ -126,6 +183,11 @@ static int check_series(const double *x, const double *y, size_t n)
 
 int rasleak_mk(const double *y, size_t n, struct rasleak_mk *out)
 {
+    return rasleak__mk(y, n, 0, out);
+}
+
+int rasleak__mk(const double *y, size_t n, int two, struct rasleak_mk *out)
+{
     if (!y || !out || n < 2 || n > RASLEAK_STATS_MAX_N)
         return RASLEAK_EINVAL;
     if (check_series(NULL, y, n) < 0)
@@ -135,7 +197,12 @@ int rasleak_mk(const double *y, size_t n, struct rasleak_mk *out)
     if (!v)
         return RASLEAK_ENOMEM;
     memcpy(v, y, n * sizeof *v);
-    uint64_t disc = sort_count(v, NULL, v + n, NULL, n);
+    uint64_t disc;
+    const double *sv = v;
+    if (two && n >= thread_min_n)
+        sv = sort_count_two(v, v + n, n, &disc);
+    else
+        disc = sort_count(v, NULL, v + n, NULL, n);
 
     /*
      * Tie groups of the sorted copy.  -0.0 and 0.0 compare equal here as in
@@ -145,7 +212,7 @@ int rasleak_mk(const double *y, size_t n, struct rasleak_mk *out)
     double tie_term = 0.0;  /* sum t(t-1)(2t+5) */
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && v[j] == v[i])
+        while (j < n && sv[j] == sv[i])
             j++;
         uint64_t t = j - i;
         if (t > 1) {
@@ -276,10 +343,48 @@ static size_t default_lags(size_t n)
     return l < n - 1 ? l : n - 1;
 }
 
+/*
+ * The lag sums ck[k] = sum_t c[t] c[t+k] for k in [k0, k1], a block of t
+ * at a time for every lag, so that the block stays in cache across the
+ * lags instead of the whole series being read once per lag.  Each sum
+ * still adds its terms in the order of t: the same numbers as one lag at
+ * a time, and whichever thread sums which lags.
+ */
+struct lag_job {
+    const double *c;
+    size_t n, k0, k1;
+    double *ck;
+};
+
+static void *lag_sums(void *arg)
+{
+    struct lag_job *j = arg;
+    const double *c = j->c;
+    size_t n = j->n;
+    for (size_t b = 0; b < n; b += LAG_BLOCK) {
+        size_t e = b + LAG_BLOCK < n ? b + LAG_BLOCK : n;
+        for (size_t k = j->k0; k <= j->k1; k++) {
+            double sk = j->ck[k];
+            size_t end = e + k <= n ? e : n - k;
+            for (size_t t = b; t < end; t++)
+                sk += c[t] * c[t + k];
+            j->ck[k] = sk;
+        }
+    }
+    return NULL;
+}
+
 int rasleak_mk_hamed_rao(const double *x, const double *y, size_t n,
                          const struct rasleak_mk *mk, double sen_slope,
                          double alpha_lags, size_t max_lag,
                          struct rasleak_mk_corrected *out)
+{
+    return rasleak__mk_hamed_rao(x, y, n, mk, sen_slope, alpha_lags, max_lag, 0, out);
+}
+
+int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
+                          const struct rasleak_mk *mk, double sen_slope, double alpha_lags,
+                          size_t max_lag, int two, struct rasleak_mk_corrected *out)
 {
     int rc = check_corrected(x, y, n, mk, sen_slope, out);
     if (rc < 0)
@@ -333,21 +438,21 @@ int rasleak_mk_hamed_rao(const double *x, const double *y, size_t n,
         free(key);
         return RASLEAK_ENOMEM;
     }
-    /*
-     * The lag sums ck[k] = sum_t c[t] c[t+k], a block of t at a time for
-     * every lag, so that the block stays in cache across the lags instead
-     * of the whole series being read once per lag.  Each sum still adds
-     * its terms in the order of t: the same numbers as one lag at a time.
-     */
-    for (size_t b = 0; c0 > 0.0 && b < n; b += LAG_BLOCK) {
-        size_t e = b + LAG_BLOCK < n ? b + LAG_BLOCK : n;
-        for (size_t k = 1; k <= lmax; k++) {
-            double sk = ck[k];
-            size_t end = e + k <= n ? e : n - k;
-            for (size_t t = b; t < end; t++)
-                sk += c[t] * c[t + k];
-            ck[k] = sk;
+    if (c0 > 0.0 && lmax >= 1) {
+        /* The upper half of the lags on a second thread, for a long series. */
+        struct lag_job lo = {c, n, 1, lmax, ck}, hi = lo;
+        pthread_t th;
+        int threaded = 0;
+        if (two && n >= thread_min_n && lmax >= 2) {
+            lo.k1 = lmax / 2;
+            hi.k0 = lmax / 2 + 1;
+            threaded = pthread_create(&th, NULL, lag_sums, &hi) == 0;
+            if (!threaded)
+                lo.k1 = lmax;
         }
+        lag_sums(&lo);
+        if (threaded)
+            pthread_join(th, NULL);
     }
     double bound = rasleak_norm_ppf(1.0 - alpha_lags / 2.0) / sqrt((double)n);
     double sum = 0.0, dn = (double)n;
