@@ -528,14 +528,20 @@ static void test_sen_against_direct(void **state)
 
 /* A series of `kind` (malloc'd into *x, *y), its Mann-Kendall test and
  * a Sen context on it. */
-static struct rasleak_sen_ctx *ctx_on_series(int kind, size_t n, double **x, double **y,
-                                             struct rasleak_mk *mk)
+/* A series of `kind` in arrays of its own (malloc'd into *x, *y). */
+static void new_series(int kind, size_t n, double **x, double **y)
 {
     *x = malloc(n * sizeof **x);
     *y = malloc(n * sizeof **y);
     assert_non_null(*x);
     assert_non_null(*y);
     make_series(kind, n, *x, *y);
+}
+
+static struct rasleak_sen_ctx *ctx_on_series(int kind, size_t n, double **x, double **y,
+                                             struct rasleak_mk *mk)
+{
+    new_series(kind, n, x, y);
     assert_int_equal(rasleak_mk(*y, n, mk), 0);
     struct rasleak_sen_ctx *c;
     assert_int_equal(rasleak_sen_ctx_new(*x, *y, n, &c), 0);
@@ -615,10 +621,8 @@ static void test_sen_ctx_known_zeros(void **state)
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
         size_t n = sizes[si];
         for (int kind = 0; kind < 9; kind++) {
-            double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-            assert_non_null(x);
-            assert_non_null(y);
-            make_series(kind < 6 ? kind : 0, n, x, y);
+            double *x, *y;
+            new_series(kind < 6 ? kind : 0, n, &x, &y);
             if (kind == 6) {        /* one late step: most pairs tie */
                 for (size_t i = 0; i < n; i++)
                     y[i] = i >= n - n / 20 ? 4096.0 : 0.0;
@@ -709,10 +713,8 @@ static void test_mk_two_threads(void **state)
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
         size_t n = sizes[si];
         for (int kind = 0; kind < 6; kind++) {
-            double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-            assert_non_null(x);
-            assert_non_null(y);
-            make_series(kind, n, x, y);
+            double *x, *y;
+            new_series(kind, n, &x, &y);
             struct rasleak_mk one, two;
             assert_int_equal(rasleak_mk(y, n, &one), 0);
             assert_int_equal(rasleak__mk(y, n, 1, &two), 0);

@@ -34,12 +34,35 @@ void rasleak__mk_set_thread_min_n(size_t n)
 #define MK_RUN 32
 
 /*
- * Stable ascending sort of v[0..n) (with the parallel ids, if any),
- * returning the number of strict inversions (pairs i<j with v[j] < v[i]).
- * tv/tid are scratch of the same length.  Bottom-up, so no recursion depth
- * to worry about at n = 1e7.
+ * Merge the sorted runs src[lo..mid) and src[mid..hi) into dst[lo..hi),
+ * stably; returns the strict inversions between them.  Take from the right
+ * only when strictly smaller: stable.  No branch on the comparison, whose
+ * outcome is random: the loop would spend more on mispredictions than on
+ * the merge.
  */
-static uint64_t sort_count(double *v, uint32_t *id, double *tv, uint32_t *tid, size_t n)
+static uint64_t merge_count(const double *src, size_t lo, size_t mid, size_t hi, double *dst)
+{
+    uint64_t inv = 0;
+    size_t l = lo, r = mid, o = lo;
+    while (l < mid && r < hi) {
+        size_t right = src[r] < src[l];
+        inv += (mid - l) & (0 - right);
+        dst[o++] = src[right ? r : l];
+        r += right;
+        l += right ^ 1;
+    }
+    memcpy(dst + o, src + l, (mid - l) * sizeof *dst);
+    o += mid - l;
+    memcpy(dst + o, src + r, (hi - r) * sizeof *dst);
+    return inv;
+}
+
+/*
+ * Stable ascending sort of v[0..n), returning the number of strict
+ * inversions (pairs i<j with v[j] < v[i]).  tv is scratch of the same
+ * length.  Bottom-up, so no recursion depth to worry about at n = 1e7.
+ */
+static uint64_t sort_count(double *v, double *tv, size_t n)
 {
     uint64_t inv = 0;
 
@@ -47,68 +70,27 @@ static uint64_t sort_count(double *v, uint32_t *id, double *tv, uint32_t *tid, s
         size_t e = b + MK_RUN < n ? b + MK_RUN : n;
         for (size_t i = b + 1; i < e; i++) {
             double key = v[i];
-            uint32_t k_id = id ? id[i] : 0;
             size_t j = i;
             while (j > b && key < v[j - 1]) {
                 v[j] = v[j - 1];
-                if (id)
-                    id[j] = id[j - 1];
                 j--;
             }
             inv += i - j;
             v[j] = key;
-            if (id)
-                id[j] = k_id;
         }
     }
 
     double *src = v, *dst = tv;
-    uint32_t *sid = id, *did = tid;
     for (size_t w = MK_RUN; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
             size_t mid = lo + w < n ? lo + w : n;
             size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
-            size_t l = lo, r = mid, o = lo;
-            /*
-             * Take from the right only when strictly smaller: stable.  No
-             * branch on the comparison, whose outcome is random: the loop
-             * would spend more on mispredictions than on the merge.
-             */
-            if (id) {
-                while (l < mid && r < hi) {
-                    size_t right = src[r] < src[l];
-                    inv += (mid - l) & (0 - right);
-                    size_t from = right ? r : l;
-                    dst[o] = src[from];
-                    did[o++] = sid[from];
-                    r += right;
-                    l += right ^ 1;
-                }
-            } else {
-                while (l < mid && r < hi) {
-                    size_t right = src[r] < src[l];
-                    inv += (mid - l) & (0 - right);
-                    dst[o++] = src[right ? r : l];
-                    r += right;
-                    l += right ^ 1;
-                }
-            }
-            memcpy(dst + o, src + l, (mid - l) * sizeof *dst);
-            if (id)
-                memcpy(did + o, sid + l, (mid - l) * sizeof *did);
-            o += mid - l;
-            memcpy(dst + o, src + r, (hi - r) * sizeof *dst);
-            if (id)
-                memcpy(did + o, sid + r, (hi - r) * sizeof *did);
+            inv += merge_count(src, lo, mid, hi, dst);
         }
         double *t = src; src = dst; dst = t;
-        uint32_t *ti = sid; sid = did; did = ti;
     }
-    if (src != v) {
+    if (src != v)
         memcpy(v, src, n * sizeof *v);
-        if (id)
-            memcpy(id, sid, n * sizeof *id);
-    }
     return inv;
 }
 
@@ -121,12 +103,12 @@ struct sort_half {
 static void *sort_half(void *arg)
 {
     struct sort_half *h = arg;
-    h->inv = sort_count(h->v, NULL, h->tv, NULL, h->n);
+    h->inv = sort_count(h->v, h->tv, h->n);
     return NULL;
 }
 
 /*
- * sort_count() of v[0..n) (no ids) with each half sorted on its own thread
+ * sort_count() of v[0..n) with each half sorted on its own thread
  * and the two merged on the calling one; the inversions are a count, so
  * the result is the same however the work is cut.  Returns where the
  * sorted values are: v or tv.
@@ -137,23 +119,12 @@ static double *sort_count_two(double *v, double *tv, size_t n, uint64_t *inv)
     struct sort_half h = {v + mid, tv + mid, n - mid, 0};
     pthread_t th;
     if (pthread_create(&th, NULL, sort_half, &h) != 0) {
-        *inv = sort_count(v, NULL, tv, NULL, n);
+        *inv = sort_count(v, tv, n);
         return v;
     }
-    uint64_t c = sort_count(v, NULL, tv, NULL, mid);
+    uint64_t c = sort_count(v, tv, mid);
     pthread_join(th, NULL);
-    c += h.inv;
-    size_t l = 0, r = mid, o = 0;
-    while (l < mid && r < n) {
-        size_t right = v[r] < v[l];
-        c += (mid - l) & (0 - right);
-        tv[o++] = v[right ? r : l];
-        r += right;
-        l += right ^ 1;
-    }
-    memcpy(tv + o, v + l, (mid - l) * sizeof *tv);
-    o += mid - l;
-    memcpy(tv + o, v + r, (n - r) * sizeof *tv);
+    c += h.inv + merge_count(v, 0, mid, n, tv);
     *inv = c;
     return tv;
 }
@@ -202,7 +173,7 @@ int rasleak__mk(const double *y, size_t n, int two, struct rasleak_mk *out)
     if (two && n >= thread_min_n)
         sv = sort_count_two(v, v + n, n, &disc);
     else
-        disc = sort_count(v, NULL, v + n, NULL, n);
+        disc = sort_count(v, v + n, n);
 
     /*
      * Tie groups of the sorted copy.  -0.0 and 0.0 compare equal here as in
