@@ -328,14 +328,34 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
         double qb = ((double)(kb - b.below) + 0.5) / (double)b.size;
         double fa = qa * (double)sn - BAND_Z * sqrt((double)sn * qa * (1.0 - qa)) - 2.0;
         double fb = qb * (double)sn + BAND_Z * sqrt((double)sn * qb * (1.0 - qb)) + 2.0;
+        if (at_base) {
+            /*
+             * The round-0 sample, from a threshold whose count is exact:
+             * the ranks sit about (k - below) / N of the sample away from
+             * the sample's own count below it, a binomial with that small
+             * a rate.  So a sample that happens to sit off the true
+             * quantiles (it is shared by every search) does not put the
+             * band beside the ranks, and the band is narrower.
+             */
+            struct thr none = {0.0, 0, -1, 0.0};
+            const struct thr *t = &f->base_thr[j];
+            size_t at = 0;
+            for (size_t i = 0; i < sn; i++)
+                at += in_band(f->buf[i], &none, t);
+            double da = ((double)ka - (double)f->base_below[j] + 0.5) / (double)b.size;
+            double db = ((double)kb - (double)f->base_below[j] + 0.5) / (double)b.size;
+            double pa_ = fabs(da) < 1.0 ? fabs(da) : 1.0, pb_ = fabs(db) < 1.0 ? fabs(db) : 1.0;
+            fa = (double)at + da * (double)sn - BAND_Z * sqrt((double)sn * pa_ * (1.0 - pa_)) - 2.0;
+            fb = (double)at + db * (double)sn + BAND_Z * sqrt((double)sn * pb_ * (1.0 - pb_)) + 2.0;
+        }
         double span = (fb < (double)sn ? fb : (double)sn) - (fa > 0.0 ? fa : 0.0);
         struct thr nlo = b.lo, nhi = b.hi;
-        if (fa >= 0.0) {
+        if (fa >= 0.0 && fa < (double)sn) {
             struct thr t = thr_at(rasleak__sen_select_k(f->buf, sn, (size_t)fa, &f->rng), -1);
             if (thr_cmp(&t, &b.lo) > 0 && thr_cmp(&t, &b.hi) < 0)
                 nlo = t;
         }
-        if (fb < (double)sn) {
+        if (ceil(fb) < (double)sn) {
             /* After the first selection everything from fa on is >= it. */
             size_t from = fa >= 0.0 ? (size_t)fa : 0;
             struct thr t = thr_at(rasleak__sen_select_k(f->buf + from, sn - from,
