@@ -429,6 +429,7 @@ static void test_compact_after_failed_write(void **state)
     }
     fclose(in);
     assert_int_equal(n, 6);
+    assert_int_equal(full, 3);  /* the header too */
     struct rasleak_trend_reader *r;
     assert_int_equal(rasleak_trend_open(&r, scratch_path, &err), 0);
     json_t *rec;
