@@ -347,6 +347,9 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
             double pa_ = fabs(da) < 1.0 ? fabs(da) : 1.0, pb_ = fabs(db) < 1.0 ? fabs(db) : 1.0;
             fa = (double)at + da * (double)sn - BAND_Z * sqrt((double)sn * pa_ * (1.0 - pa_)) - 2.0;
             fb = (double)at + db * (double)sn + BAND_Z * sqrt((double)sn * pb_ * (1.0 - pb_)) + 2.0;
+            /* Ranks below every sampled slope: the band ends at the least. */
+            if (fb < 0.0)
+                fb = 0.0;
         }
         double span = (fb < (double)sn ? fb : (double)sn) - (fa > 0.0 ? fa : 0.0);
         struct thr nlo = b.lo, nhi = b.hi;
