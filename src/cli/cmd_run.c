@@ -382,6 +382,12 @@ static int execute(struct run_args *a)
                      : strcmp(a->format, "compact") == 0 ? RASLEAK_TREND_COMPACT
                                                          : RASLEAK_TREND_JSONL)
                   : has_suffix(a->output, ".json") ? RASLEAK_TREND_JSON : RASLEAK_TREND_JSONL;
+    if (!a->quiet && !a->format && layout == RASLEAK_TREND_JSONL && a->iterations >= 1000000) {
+        char its[32];
+        fprintf(stderr, "rasleak: hint: for %s iterations, --format compact writes about a fifth "
+                        "of the bytes and is read 3.5 times faster\n",
+                cli_grouped((double)a->iterations, its, sizeof its));
+    }
     /* From here on a signal is a request to stop: the file about to be
      * created must end with a summary, however early the signal comes. */
     install_signals();

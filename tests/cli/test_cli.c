@@ -212,6 +212,32 @@ static void test_json_layout(void **state)
     json_decref(a);
 }
 
+/* A long run in the default layout is told about the compact one, once,
+ * on stderr; not when a layout was chosen, nor with --quiet. */
+static void test_compact_hint(void **state)
+{
+    (void)state;
+    static const char hint[] = "--format compact writes about a fifth of the bytes";
+    assert_int_equal(RUN("run", "-n", "2000000", "--duration", "0.05", "--no-analyze", "-o", trend,
+                         "--force"), 0);
+    cli_expect_in(err_path, "rasleak: hint: for 2,000,000 iterations, --format compact");
+    char *text = cli_slurp(err_path);
+    assert_null(strstr(strstr(text, hint) + 1, hint));  /* once */
+    free(text);
+    for (int i = 0; i < 3; i++) {
+        int rc = i == 0   ? RUN("run", "-n", "2000000", "--duration", "0.05", "--no-analyze", "-o",
+                                trend, "--force", "--format", "jsonl")
+                 : i == 1 ? RUN("run", "-n", "2000000", "--duration", "0.05", "--no-analyze",
+                                "-o", trend, "--force", "-q")
+                          : RUN("run", "-n", "3000", "--no-analyze", "-o", trend, "--force");
+        assert_int_equal(rc, 0);
+        text = cli_slurp(err_path);
+        if (strstr(text, hint))
+            fail_msg("case %d: a hint where none belongs: %s", i, text);
+        free(text);
+    }
+}
+
 static void test_compact_layout(void **state)
 {
     (void)state;
@@ -420,7 +446,7 @@ int main(void)
         T(test_version_and_help), T(test_backends_listing), T(test_leak_run_exits_1),
         T(test_clean_run_exits_0), T(test_plateau_exits_0), T(test_memory_leak_flagged),
         T(test_fail_after_records_failures), T(test_kb_symptom_under_low_limit),
-        T(test_json_layout), T(test_compact_layout), T(test_usage_errors_exit_2),
+        T(test_json_layout), T(test_compact_hint), T(test_compact_layout), T(test_usage_errors_exit_2),
         T(test_missing_value_is_named), T(test_sample_every_fits_the_run),
         T(test_malformed_file_exits_3),
         T(test_existing_output_needs_force), T(test_unwritable_output_exits_4),
