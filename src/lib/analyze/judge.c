@@ -23,7 +23,7 @@
 #include "rasleak/stats.h"
 #include "analyze/judge.h"
 #include "stats/mk_internal.h"
-#include "report/text.h"
+#include "units/units.h"
 
 #define TAIL_FRACTION (1.0 / 3.0)
 #define HEAD_FRACTION 0.1
