@@ -180,7 +180,14 @@ static void test_rasleak_judged_by_itself(void **state)
         const char *m = json_string_value(json_object_get(s, "metric"));
         if (strcmp(json_string_value(json_object_get(s, "verdict")), "no_leak") != 0)
             fail_msg("self %s: %s", m, json_string_value(json_object_get(s, "reason")));
-        assert_true(json_number_value(json_object_get(s, "slope_per_iter")) == 0);
+        /* Under valgrind the process's memory is valgrind's too, and it
+         * can move during the run (a no_leak series with a slope that was
+         * not 0 failed one CI run in six): there the verdict must still be
+         * no_leak; without valgrind the slope must be exactly 0. */
+        double slope = json_number_value(json_object_get(s, "slope_per_iter"));
+        if (slope != 0 && !cli_wrapped())
+            fail_msg("self %s: slope %.9g per iteration (%s)", m, slope,
+                     json_string_value(json_object_get(s, "reason")));
     }
     assert_true(seen >= 5);
     json_decref(a);
