@@ -326,9 +326,11 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
         /* Sample positions of the ranks, widened by BAND_Z deviations. */
         double qa = ((double)(ka - b.below) + 0.5) / (double)b.size;
         double qb = ((double)(kb - b.below) + 0.5) / (double)b.size;
-        double fa = qa * (double)sn - BAND_Z * sqrt((double)sn * qa * (1.0 - qa)) - 2.0;
-        double fb = qb * (double)sn + BAND_Z * sqrt((double)sn * qb * (1.0 - qb)) + 2.0;
-        if (at_base) {
+        double fa, fb;
+        if (!at_base) {
+            fa = qa * (double)sn - BAND_Z * sqrt((double)sn * qa * (1.0 - qa)) - 2.0;
+            fb = qb * (double)sn + BAND_Z * sqrt((double)sn * qb * (1.0 - qb)) + 2.0;
+        } else {
             /*
              * The round-0 sample, from a threshold whose count is exact:
              * the ranks sit about (k - below) / N of the sample away from
