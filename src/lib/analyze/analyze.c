@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include "analyze/judge.h"
 #include "analyze/schedule.h"
 #include "analyze/series.h"
+#include "platform/threads.h"
 #include "trend/reader_split.h"
 
 #define SPLIT_MIN_BYTES ((size_t)4 << 20)
@@ -242,13 +242,7 @@ static int read_all(struct rasleak_trend_reader *r, long warmup,
     }
     part_init(&p[1], second, warmup);
     p[0].other = &p[1];
-    pthread_t th;
-    int threaded = pthread_create(&th, NULL, gather, &p[1]) == 0;
-    gather(&p[0]);
-    if (threaded)
-        pthread_join(th, NULL);
-    else
-        gather(&p[1]);
+    rasleak__run_two(gather, &p[0], &p[1]);
     int rc = 0;
     if (p[0].rc < 0) {
         *err = p[0].err;

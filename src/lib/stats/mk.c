@@ -13,10 +13,10 @@
  */
 #include "rasleak/stats.h"
 #include "rasleak/error.h"
+#include "platform/threads.h"
 #include "stats/mk_internal.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,23 +110,15 @@ static void *sort_half(void *arg)
 /*
  * sort_count() of v[0..n) with each half sorted on its own thread
  * and the two merged on the calling one; the inversions are a count, so
- * the result is the same however the work is cut.  Returns where the
- * sorted values are: v or tv.
+ * the result is the same however the work is cut.  The sorted values end
+ * in tv.
  */
-static double *sort_count_two(double *v, double *tv, size_t n, uint64_t *inv)
+static uint64_t sort_count_two(double *v, double *tv, size_t n)
 {
     size_t mid = n / 2;
-    struct sort_half h = {v + mid, tv + mid, n - mid, 0};
-    pthread_t th;
-    if (pthread_create(&th, NULL, sort_half, &h) != 0) {
-        *inv = sort_count(v, tv, n);
-        return v;
-    }
-    uint64_t c = sort_count(v, tv, mid);
-    pthread_join(th, NULL);
-    c += h.inv + merge_count(v, 0, mid, n, tv);
-    *inv = c;
-    return tv;
+    struct sort_half h[2] = {{v, tv, mid, 0}, {v + mid, tv + mid, n - mid, 0}};
+    rasleak__run_two(sort_half, &h[0], &h[1]);
+    return h[0].inv + h[1].inv + merge_count(v, 0, mid, n, tv);
 }
 
 /* Continuity-corrected score and two-sided p-value for S with variance var. */
@@ -170,9 +162,10 @@ int rasleak__mk(const double *y, size_t n, int two, struct rasleak_mk *out)
     memcpy(v, y, n * sizeof *v);
     uint64_t disc;
     const double *sv = v;
-    if (two && n >= thread_min_n)
-        sv = sort_count_two(v, v + n, n, &disc);
-    else
+    if (two && n >= thread_min_n) {
+        disc = sort_count_two(v, v + n, n);
+        sv = v + n;
+    } else
         disc = sort_count(v, v + n, n);
 
     /*
@@ -412,18 +405,13 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
     if (c0 > 0.0 && lmax >= 1) {
         /* The upper half of the lags on a second thread, for a long series. */
         struct lag_job lo = {c, n, 1, lmax, ck}, hi = lo;
-        pthread_t th;
-        int threaded = 0;
         if (two && n >= thread_min_n && lmax >= 2) {
             lo.k1 = lmax / 2;
             hi.k0 = lmax / 2 + 1;
-            threaded = pthread_create(&th, NULL, lag_sums, &hi) == 0;
-            if (!threaded)
-                lo.k1 = lmax;
+            rasleak__run_two(lag_sums, &lo, &hi);
+        } else {
+            lag_sums(&lo);
         }
-        lag_sums(&lo);
-        if (threaded)
-            pthread_join(th, NULL);
     }
     double bound = rasleak_norm_ppf(1.0 - alpha_lags / 2.0) / sqrt((double)n);
     double sum = 0.0, dn = (double)n;

@@ -17,9 +17,9 @@
  * docs/analysis.md has the details.
  */
 #include "stats/sen_fast.h"
+#include "platform/threads.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -88,13 +88,9 @@ void rasleak__sen_pairs_to_slopes(const double *x, const double *y, double *buf,
 {
     if (two && len >= 2) {
         size_t mid = len / 2;
-        struct slopes_job j = {x, y, buf + mid, len - mid};
-        pthread_t th;
-        if (pthread_create(&th, NULL, pairs_to_slopes_job, &j) == 0) {
-            pairs_to_slopes_one(x, y, buf, mid);
-            pthread_join(th, NULL);
-            return;
-        }
+        struct slopes_job j[2] = {{x, y, buf, mid}, {x, y, buf + mid, len - mid}};
+        rasleak__run_two(pairs_to_slopes_job, &j[0], &j[1]);
+        return;
     }
     pairs_to_slopes_one(x, y, buf, len);
 }
@@ -521,13 +517,7 @@ static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
             h[i].ps.sm = &h[i].sm;
         }
     }
-    pthread_t th;
-    int threaded = pthread_create(&th, NULL, sort_half, &h[1]) == 0;
-    sort_half(&h[0]);
-    if (threaded)
-        pthread_join(th, NULL);
-    else
-        sort_half(&h[1]);
+    rasleak__run_two(sort_half, &h[0], &h[1]);
 
     if (sm) {
         struct sampler *a = &h[0].sm, *b = &h[1].sm;
