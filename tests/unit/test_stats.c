@@ -806,6 +806,65 @@ static void test_sen_ctx_kept_band(void **state)
 }
 
 /*
+ * Bands that miss: with no widening, a band picked from a sample misses
+ * the ranks about as often as it holds them, which takes every way a
+ * search recovers (missed above, with the round-0 sample standing in once;
+ * missed below; ranks split).  The numbers must still be the direct
+ * method's, for the slope and for intervals inside and outside the kept
+ * band, on every kind of series.
+ */
+static void test_sen_missed_bands(void **state)
+{
+    (void)state;
+    rng_state = 2718;
+    rasleak__sen_set_band_z(0.0);
+    const size_t n = 1501;
+    unsigned long refilled = 0, passes = 0;
+    for (int kind = 0; kind < 6; kind++) {
+        double *x, *y;
+        struct rasleak_mk mk;
+        struct rasleak_sen_ctx *c = ctx_on_series(kind, n, &x, &y, &mk);
+        double slope, a, b;
+        assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
+        double np_ = (double)n * (double)(n - 1) / 2.0;
+        assert_int_equal(rasleak_slope_select_method(x, y, n, np_ / 2 - 1,
+                                                     RASLEAK_SLOPE_DIRECT, &a), 0);
+        assert_int_equal(rasleak_slope_select_method(x, y, n, np_ / 2,
+                                                     RASLEAK_SLOPE_DIRECT, &b), 0);
+        if (slope != (a + b) / 2.0)
+            fail_msg("kind=%d: slope %.17g, direct %.17g", kind, slope, (a + b) / 2.0);
+        static const double widen[] = {0.5, 100.0, 7.0};
+        for (size_t w = 0; w < sizeof widen / sizeof *widen; w++) {
+            double lo, hi, rl, ru, dlo, dhi;
+            assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * widen[w], 0.95, &lo, &hi), 0);
+            interval_ranks(n, mk.var * widen[w], &rl, &ru);
+            assert_int_equal(rasleak_slope_select_method(x, y, n, rl, RASLEAK_SLOPE_DIRECT, &dlo), 0);
+            assert_int_equal(rasleak_slope_select_method(x, y, n, ru, RASLEAK_SLOPE_DIRECT, &dhi), 0);
+            if (lo != dlo || hi != dhi)
+                fail_msg("kind=%d widen=%g: [%.17g, %.17g], direct [%.17g, %.17g]", kind,
+                         widen[w], lo, hi, dlo, dhi);
+        }
+        /* Single ranks spread over the whole range. */
+        for (int q = 0; q < 8; q++) {
+            double k = floor(unit() * np_), got, want;
+            assert_int_equal(rasleak__sen_ctx_rank(c, (uint64_t)k, &got), 0);
+            assert_int_equal(rasleak_slope_select_method(x, y, n, k, RASLEAK_SLOPE_DIRECT, &want), 0);
+            if (got != want)
+                fail_msg("kind=%d k=%.0f: %.17g, direct %.17g", kind, k, got, want);
+        }
+        refilled += rasleak__sen_ctx_counts(c).refilled;
+        passes += rasleak__sen_ctx_counts(c).passes;
+        rasleak_sen_ctx_free(c);
+        free(x);
+        free(y);
+    }
+    rasleak__sen_set_band_z(-1.0);
+    /* The recovery this test is for was taken. */
+    if (refilled < 3)
+        fail_msg("%lu bands missed above took the round-0 sample (%lu passes)", refilled, passes);
+}
+
+/*
  * Passes split over two threads (the threshold lowered to reach sizes the
  * direct method can check): the same numbers as on one thread and as the
  * direct method, on every kind of series (steps and a constant one
@@ -891,6 +950,7 @@ int main(void)
         cmocka_unit_test(test_sen_ctx_known_zeros),
         cmocka_unit_test(test_mk_two_threads),
         cmocka_unit_test(test_sen_ctx_kept_band),
+        cmocka_unit_test(test_sen_missed_bands),
         cmocka_unit_test(test_sen_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

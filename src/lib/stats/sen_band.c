@@ -37,6 +37,13 @@
 #define BAND_Z 2.5       /* half-width of a band, in binomial standard deviations */
 #define MAX_ROUNDS 200   /* a bound on the loop, never reached in practice */
 
+static double band_z = BAND_Z;
+
+void rasleak__sen_set_band_z(double z)
+{
+    band_z = z >= 0.0 ? z : BAND_Z;
+}
+
 /* ------------------------------------------------------------- thresholds */
 
 /* Thresholds (struct thr, sen_fast.h) made from a slope, and compared. */
@@ -258,6 +265,7 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
     /* at_base: ord[b.plo] is base order j, not the order at b.lo = -inf;
      * only a count below a new lower bound may start from it. */
     int at_base = 0, j = 0;
+    int refill = 1;  /* the round-0 sample may stand in once after a miss */
     if (f->nbase == 2 && ka >= f->base_below[0] && kb < f->base_below[1]) {
         /* Inside the kept band: go on as its search did after sampling it. */
         b.lo = f->base_thr[0];
@@ -328,8 +336,8 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
         double qb = ((double)(kb - b.below) + 0.5) / (double)b.size;
         double fa, fb;
         if (!at_base) {
-            fa = qa * (double)sn - BAND_Z * sqrt((double)sn * qa * (1.0 - qa)) - 2.0;
-            fb = qb * (double)sn + BAND_Z * sqrt((double)sn * qb * (1.0 - qb)) + 2.0;
+            fa = qa * (double)sn - band_z * sqrt((double)sn * qa * (1.0 - qa)) - 2.0;
+            fb = qb * (double)sn + band_z * sqrt((double)sn * qb * (1.0 - qb)) + 2.0;
         } else {
             /*
              * The round-0 sample, from a threshold whose count is exact:
@@ -347,8 +355,8 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
             double da = ((double)ka - (double)f->base_below[j] + 0.5) / (double)b.size;
             double db = ((double)kb - (double)f->base_below[j] + 0.5) / (double)b.size;
             double pa_ = fabs(da) < 1.0 ? fabs(da) : 1.0, pb_ = fabs(db) < 1.0 ? fabs(db) : 1.0;
-            fa = (double)at + da * (double)sn - BAND_Z * sqrt((double)sn * pa_ * (1.0 - pa_)) - 2.0;
-            fb = (double)at + db * (double)sn + BAND_Z * sqrt((double)sn * pb_ * (1.0 - pb_)) + 2.0;
+            fa = (double)at + da * (double)sn - band_z * sqrt((double)sn * pa_ * (1.0 - pa_)) - 2.0;
+            fb = (double)at + db * (double)sn + band_z * sqrt((double)sn * pb_ * (1.0 - pb_)) + 2.0;
             /* Ranks below every sampled slope: the band ends at the least. */
             if (fb < 0.0)
                 fb = 0.0;
@@ -434,12 +442,26 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
         uint64_t end = b.below + b.size;
 
         if (ka >= below + size) {
-            /* Missed above: the band starts at nhi now; no sample of it yet. */
+            /*
+             * Missed above: the band starts at nhi now.  The pass sampled
+             * the band below, so this band has no sample of its own; the
+             * round-0 sample's part in it is one, and as the count at nhi
+             * is exact and the ranks are most likely just above it, the
+             * next band is narrow: far cheaper than a pass to draw one.
+             * Once per search, so that a sample that keeps missing gives
+             * way to a drawn one.
+             */
             b.lo = nhi;
             b.below = below + size;
             b.size = end - b.below;
             b.plo = pout;
             sn = 0;
+            if (refill) {
+                memcpy(f->buf, f->s0, f->s0n * sizeof *f->buf);
+                sn = filter_sample(f->buf, f->s0n, &b.lo, &b.hi);
+                refill = 0;
+                f->counts.refilled++;
+            }
             continue;
         }
         if (kb >= below + size)

@@ -15,6 +15,7 @@ struct rasleak__sen_counts {
     unsigned long passes;   /* counting passes */
     unsigned long thinned;  /* of them, sampling passes whose buffer filled */
     unsigned long evened;   /* two-thread passes whose halves thinned unevenly */
+    unsigned long refilled; /* bands missed above that took the round-0 sample */
 };
 struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c);
 
@@ -25,5 +26,10 @@ int rasleak__sen_ctx_rank(struct rasleak_sen_ctx *c, uint64_t k, double *out);
  * so that the tests reach the split at sizes the direct method can check.
  * Not for use while another thread computes slopes. */
 void rasleak__sen_set_thread_min_n(size_t n);
+
+/* Half-width of the bands the fast method picks from a sample, in binomial
+ * standard deviations (< 0: the default).  Narrow bands miss the ranks
+ * often, which is how the tests reach the searches' recovery from a miss. */
+void rasleak__sen_set_band_z(double z);
 
 #endif
