@@ -911,6 +911,59 @@ static void test_series_shifted(void **state)
 }
 
 /*
+ * A series made arrays in its own storage: floats and doubles widened or
+ * taken as they are, x borrowed when the series has every sample and
+ * widened from its indices when it has not, the storage gone after.
+ */
+static void test_series_take_arrays(void **state)
+{
+    (void)state;
+    struct rasleak__series_set set;
+    memset(&set, 0, sizeof set);
+    const char *target[3] = {"self", "self", "self"};
+    const char *metric[3] = {"rss_bytes", "heap_bytes", "handles"};
+    for (int i = 1; i <= 600; i++) {
+        /* rss in whole pages (floats), heap with a fraction (doubles), and
+         * handles only from sample 301 on (other columns). */
+        double v[3] = {4096.0 * (1000 + i), 1e9 + i + 0.25, 7.0 + i % 3};
+        struct rasleak_trend_sample s = {(uint64_t)(10 + i), i * 0.01, 1, 1, NAN, NAN,
+                                         i <= 300 ? 2 : 3, target, metric, v,
+                                         i <= 300 ? 1ul : 2ul};
+        assert_int_equal(rasleak__series_add_sample(&set, &s), 0);
+    }
+    assert_int_equal(set.n, 3);
+    assert_non_null(set.items[0].yf);
+    assert_non_null(set.items[1].yd);
+    for (int k = 0; k < 3; k++) {
+        struct rasleak__series *s = &set.items[k];
+        size_t n = s->n;
+        assert_int_equal(n, k == 2 ? 300 : 600);
+        const double *x;
+        double *x_owned, *y;
+        assert_int_equal(rasleak__series_take_arrays(&set, s, &x, &x_owned, &y), 0);
+        assert_null(s->xi);
+        assert_null(s->yf);
+        assert_null(s->yd);
+        if (k < 2) {
+            assert_null(x_owned);
+            assert_ptr_equal(x, set.iters);
+        } else {
+            assert_ptr_equal(x, x_owned);
+        }
+        for (size_t j = 0; j < n; j++) {
+            int i = (int)j + 1 + (k == 2 ? 300 : 0);
+            double want = k == 0 ? 4096.0 * (1000 + i) : k == 1 ? 1e9 + i + 0.25 : 7.0 + i % 3;
+            if (x[j] != 10 + i || y[j] != want)
+                fail_msg("series %d value %zu: (%.17g, %.17g), want (%d, %.17g)", k, j, x[j],
+                         y[j], 10 + i, want);
+        }
+        free(x_owned);
+        free(y);
+    }
+    rasleak__series_free(&set);
+}
+
+/*
  * A run that stopped before its planned warm-up was over (the KB's own
  * symptom: the handles ran out and dialing failed) is judged from a tenth
  * of what it ran, and says so; a completed run, or a warm-up the caller
@@ -1002,6 +1055,7 @@ int main(void)
         cmocka_unit_test(test_judge_projection_words),
         cmocka_unit_test(test_shifted_series_share_the_fit),
         cmocka_unit_test(test_series_shifted),
+        cmocka_unit_test(test_series_take_arrays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

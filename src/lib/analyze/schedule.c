@@ -95,9 +95,8 @@ static int judge_one(struct judge_thread *jt, size_t i, struct rasleak__judge_sh
     struct rasleak__series *s = &w->set->items[i];
     const double *x;
     double *x_owned, *y;
-    if (rasleak__series_arrays(w->set, s, &x, &x_owned, &y) < 0)
+    if (rasleak__series_take_arrays(w->set, s, &x, &x_owned, &y) < 0)
         return -1;
-    rasleak__series_release(s);
     rasleak__judge_series_shared(jt->cfg, s->target, s->metric, x, y, s->n,
                                  limit_of(w->a->header, s->target, s->metric),
                                  w->a->seconds_per_iter, share, &w->a->series[i]);

@@ -180,26 +180,71 @@ int rasleak__series_merge(struct rasleak__series_set *a, struct rasleak__series_
     return 0;
 }
 
-int rasleak__series_arrays(const struct rasleak__series_set *set, const struct rasleak__series *s,
-                           const double **x, double **x_owned, double **y)
+/*
+ * Widen n values of 4 bytes at p, in a block already grown to 8n bytes, to
+ * doubles in place: from the last down, each double is written over values
+ * already read (value i lands on values 2i and 2i+1, and 2i >= i).
+ */
+static void widen_floats(void *p, size_t n)
 {
+    for (size_t i = n; i-- > 0;) {
+        float v;
+        memcpy(&v, (char *)p + 4 * i, sizeof v);
+        double d = v;
+        memcpy((char *)p + 8 * i, &d, sizeof d);
+    }
+}
+
+static void widen_indices(void *p, size_t n, const double *iters)
+{
+    for (size_t i = n; i-- > 0;) {
+        uint32_t k;
+        memcpy(&k, (char *)p + 4 * i, sizeof k);
+        double d = iters[k];
+        memcpy((char *)p + 8 * i, &d, sizeof d);
+    }
+}
+
+int rasleak__series_take_arrays(const struct rasleak__series_set *set,
+                                struct rasleak__series *s, const double **x,
+                                double **x_owned, double **y)
+{
+    size_t n = s->n ? s->n : 1;
     /* x indices strictly increase, so n of them below niters ending at
      * niters - 1 are all of them: x is the shared array itself. */
     int all = s->n > 0 && s->n == set->niters && s->xi[s->n - 1] == s->n - 1;
-    *x_owned = all ? NULL : malloc((s->n ? s->n : 1) * sizeof **x_owned);
-    *y = malloc((s->n ? s->n : 1) * sizeof **y);
-    if ((!all && !*x_owned) || !*y) {
-        free(*x_owned);
-        free(*y);
-        *x_owned = *y = NULL;
-        return -1;
+    /* The values: the doubles as they are, or the floats widened where
+     * they lie (realloc moves pages, it does not copy them). */
+    double *yv;
+    if (s->yd) {
+        yv = realloc(s->yd, n * sizeof *yv);
+        if (!yv)
+            return -1;
+        s->yd = NULL;
+    } else {
+        void *g = realloc(s->yf, n * sizeof(double));
+        if (!g)
+            return -1;
+        s->yf = NULL;
+        widen_floats(g, s->n);
+        yv = g;
     }
-    for (size_t i = 0; i < s->n; i++) {
-        if (!all)
-            (*x_owned)[i] = set->iters[s->xi[i]];
-        (*y)[i] = s->yd ? s->yd[i] : s->yf[i];
+    double *xv = NULL;
+    if (!all) {
+        void *g = realloc(s->xi, n * sizeof(double));
+        if (!g) {
+            s->yd = yv;  /* still a valid series, now in doubles */
+            return -1;
+        }
+        s->xi = NULL;
+        widen_indices(g, s->n, set->iters);
+        xv = g;
     }
-    *x = all ? set->iters : *x_owned;
+    free(s->xi);
+    s->xi = NULL;
+    *x_owned = xv;
+    *x = all ? set->iters : xv;
+    *y = yv;
     return 0;
 }
 

@@ -47,13 +47,18 @@ int rasleak__series_add_sample(struct rasleak__series_set *set,
 int rasleak__series_merge(struct rasleak__series_set *a, struct rasleak__series_set *b);
 
 /*
- * The series as doubles: *y newly allocated and owned by the caller; *x
- * either the set's own iters[] (borrowed, when the series has a value in
- * every sample gathered, the usual case) or *x_owned, newly allocated;
- * *x_owned is NULL when borrowed.  Free *y and *x_owned.
+ * The series as doubles, taking its storage: the arrays are made in the
+ * blocks the values and indices were kept in, so that the two never exist
+ * side by side (a soak run's series are tens of megabytes each).  *y is the
+ * caller's; *x is either the set's own iters[] (borrowed, when the series
+ * has a value in every sample gathered, the usual case) or *x_owned, the
+ * caller's too; *x_owned is NULL when borrowed.  Free *y and *x_owned.
+ * The series is left empty of storage, as rasleak__series_release() leaves
+ * it, except on failure (-1, out of memory), when it is still whole.
  */
-int rasleak__series_arrays(const struct rasleak__series_set *set, const struct rasleak__series *s,
-                           const double **x, double **x_owned, double **y);
+int rasleak__series_take_arrays(const struct rasleak__series_set *set,
+                                struct rasleak__series *s, const double **x,
+                                double **x_owned, double **y);
 
 /*
  * Whether `b` is `a` shifted by one constant, exactly: the same samples,
