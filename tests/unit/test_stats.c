@@ -18,6 +18,7 @@
 #include "rasleak/error.h"
 #include "rasleak/stats.h"
 #include "stats/mk_internal.h"
+#include "platform/scratch.h"
 #include "stats/sen_internal.h"
 
 #ifndef RASLEAK_FIXTURES
@@ -865,6 +866,71 @@ static void test_sen_missed_bands(void **state)
 }
 
 /*
+ * Scratch blocks (platform/scratch.h): handed out again only while held,
+ * to a request they are large enough for, and whole (every byte asked for
+ * is written, which the sanitizers would catch past the end).
+ */
+static void test_scratch_blocks(void **state)
+{
+    (void)state;
+    const size_t mb = (size_t)1 << 20;
+    unsigned long r0 = rasleak__scratch_reused();
+    /* Not held: malloc and free. */
+    char *a = rasleak__scratch_get(16 * mb);
+    assert_non_null(a);
+    memset(a, 1, 16 * mb);
+    rasleak__scratch_put(a);
+    a = rasleak__scratch_get(16 * mb);
+    assert_non_null(a);
+    rasleak__scratch_put(a);
+    assert_int_equal(rasleak__scratch_reused(), r0);
+
+    rasleak__scratch_hold();
+    a = rasleak__scratch_get(32 * mb);
+    assert_non_null(a);
+    memset(a, 2, 32 * mb);
+    rasleak__scratch_put(a);
+    /* A smaller request takes the block given back, contents and all. */
+    char *b = rasleak__scratch_get(16 * mb);
+    assert_ptr_equal(b, a);
+    assert_int_equal(b[16 * mb - 1], 2);
+    assert_int_equal(rasleak__scratch_reused(), r0 + 1);
+    /* While it is out, another request gets a block of its own. */
+    char *c = rasleak__scratch_get(16 * mb);
+    assert_non_null(c);
+    assert_ptr_not_equal(c, b);
+    memset(c, 3, 16 * mb);
+    assert_int_equal(rasleak__scratch_reused(), r0 + 1);
+    rasleak__scratch_put(b);
+    rasleak__scratch_put(c);
+    /* A larger one than any kept: a new block, written in full. */
+    char *d = rasleak__scratch_get(64 * mb);
+    assert_non_null(d);
+    memset(d, 4, 64 * mb);
+    assert_int_equal(rasleak__scratch_reused(), r0 + 1);
+    rasleak__scratch_put(d);
+    /* Small requests are plain malloc, never kept. */
+    char *e = rasleak__scratch_get(100);
+    assert_non_null(e);
+    memset(e, 5, 100);
+    rasleak__scratch_put(e);
+    char *f = rasleak__scratch_get(0);
+    assert_non_null(f);
+    rasleak__scratch_put(f);
+    rasleak__scratch_put(NULL);
+    assert_int_equal(rasleak__scratch_reused(), r0 + 1);
+    d = rasleak__scratch_get(48 * mb);
+    assert_int_equal(rasleak__scratch_reused(), r0 + 2);
+    rasleak__scratch_put(d);
+    rasleak__scratch_release();
+    /* Released: nothing is kept for the next request. */
+    a = rasleak__scratch_get(16 * mb);
+    assert_non_null(a);
+    rasleak__scratch_put(a);
+    assert_int_equal(rasleak__scratch_reused(), r0 + 2);
+}
+
+/*
  * Passes split over two threads (the threshold lowered to reach sizes the
  * direct method can check): the same numbers as on one thread and as the
  * direct method, on every kind of series (steps and a constant one
@@ -951,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_mk_two_threads),
         cmocka_unit_test(test_sen_ctx_kept_band),
         cmocka_unit_test(test_sen_missed_bands),
+        cmocka_unit_test(test_scratch_blocks),
         cmocka_unit_test(test_sen_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 
 #include "analyze/judge.h"
 #include "analyze/schedule.h"
+#include "platform/scratch.h"
 
 /* Above this many values in one series two series are not judged at once:
  * each needs about 85 bytes a value while it is judged, the values as
@@ -198,6 +199,9 @@ int rasleak__judge_all(const struct rasleak_analyze_config *cfg, struct rasleak_
      * four threads on two CPUs would only cost more. */
     struct rasleak_analyze_config one = *cfg;
     one.threads = 1;
+    /* The statistics of each series take the scratch blocks the ones
+     * before gave back (platform/scratch.h). */
+    rasleak__scratch_hold();
     struct judge_thread mine = {&w, cfg, 1}, other = {&w, &one, 0};
     pthread_t th;
     int threaded = cfg->threads != 1 && norder - nc > 1 && biggest <= PARALLEL_MAX_N;
@@ -211,6 +215,7 @@ int rasleak__judge_all(const struct rasleak_analyze_config *cfg, struct rasleak_
     judge_worker(&mine);
     if (threaded)
         pthread_join(th, NULL);
+    rasleak__scratch_release();
     if (cfg->progress && threaded)
         cfg->progress(cfg->progress_ud, "judging", set->n, set->n);
     pthread_mutex_destroy(&w.lock);

@@ -14,6 +14,7 @@
 #include "rasleak/stats.h"
 #include "rasleak/error.h"
 #include "platform/threads.h"
+#include "platform/scratch.h"
 #include "stats/mk_internal.h"
 
 #include <math.h>
@@ -156,7 +157,7 @@ int rasleak__mk(const double *y, size_t n, int two, struct rasleak_mk *out)
     if (check_series(NULL, y, n) < 0)
         return RASLEAK_EINVAL;
 
-    double *v = malloc(2 * n * sizeof *v);
+    double *v = rasleak__scratch_get(2 * n * sizeof *v);
     if (!v)
         return RASLEAK_ENOMEM;
     memcpy(v, y, n * sizeof *v);
@@ -185,7 +186,7 @@ int rasleak__mk(const double *y, size_t n, int two, struct rasleak_mk *out)
         }
         i = j;
     }
-    free(v);
+    rasleak__scratch_put(v);
 
     uint64_t pairs = (uint64_t)n * (n - 1) / 2;
     uint64_t conc = pairs - tied - disc;
@@ -360,13 +361,12 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
         return 0;
     }
 
-    /* Residuals as sortable keys, their ids, and scratch for both. */
-    uint64_t *key = malloc(2 * n * sizeof *key);
-    uint32_t *id = malloc(2 * n * sizeof *id);
+    /* Residuals as sortable keys, their ids, and scratch for both: one block. */
+    uint64_t *key = rasleak__scratch_get(2 * n * (sizeof *key + sizeof(uint32_t)));
+    uint32_t *id = key ? (uint32_t *)(void *)(key + 2 * n) : NULL;
     size_t (*count)[RADIX_SIZE] = calloc(RADIX_PASSES, sizeof *count);
-    if (!key || !id || !count) {
-        free(key);
-        free(id);
+    if (!key || !count) {
+        rasleak__scratch_put(key);
         free(count);
         return RASLEAK_ENOMEM;
     }
@@ -390,7 +390,6 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
             c[id[t]] = rank - ((double)n + 1.0) / 2.0;
         i = j;
     }
-    free(id);
 
     double c0 = 0.0;
     for (size_t t = 0; t < n; t++)
@@ -399,7 +398,7 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
     size_t lmax = max_lag ? (max_lag < n - 1 ? max_lag : n - 1) : default_lags(n);
     double *ck = calloc(lmax + 1, sizeof *ck);
     if (!ck) {
-        free(key);
+        rasleak__scratch_put(key);
         return RASLEAK_ENOMEM;
     }
     if (c0 > 0.0 && lmax >= 1) {
@@ -425,7 +424,7 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
         used++;
     }
     free(ck);
-    free(key);
+    rasleak__scratch_put(key);
 
     double ratio = 1.0 + 2.0 / (dn * (dn - 1.0) * (dn - 2.0)) * sum;
     finish(mk, ratio, used, "hamed-rao", out);

@@ -11,6 +11,7 @@
  */
 #include "rasleak/stats.h"
 #include "rasleak/error.h"
+#include "platform/scratch.h"
 #include "stats/sen_fast.h"
 #include "stats/sen_internal.h"
 
@@ -384,14 +385,14 @@ int rasleak_sen_intercept(const double *x, const double *y, size_t n, double slo
 {
     if (!x || !y || !out || n < 1 || !isfinite(slope))
         return RASLEAK_EINVAL;
-    double *r = malloc(n * sizeof *r);
+    double *r = rasleak__scratch_get(n * sizeof *r);
     if (!r)
         return RASLEAK_ENOMEM;
     for (size_t i = 0; i < n; i++)
         r[i] = y[i] - slope * x[i];
     uint64_t rng = 0x13198a2e03707344u;
     *out = median(r, n, &rng);
-    free(r);
+    rasleak__scratch_put(r);
     return 0;
 }
 

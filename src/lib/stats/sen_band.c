@@ -21,6 +21,7 @@
  * sen_pass.c).
  */
 #include "rasleak/error.h"
+#include "platform/scratch.h"
 #include "stats/sen_fast.h"
 
 #include <math.h>
@@ -85,41 +86,42 @@ struct band {
 };
 
 /*
- * The arrays one search works in, about 72 bytes a point: allocated for
- * each call on a context and freed after it, so that a caller's own work
- * between the slope and the interval (the serial-correlation correction)
- * does not add to them.  What the calls share (the samples, the kept
+ * The arrays one search works in, about 72 bytes a point, in one scratch
+ * block: taken for each call on a context and given back after it, so
+ * that a caller's own work between the slope and the interval (the
+ * serial-correlation correction) does not add to them, and, while the
+ * analyzer holds scratch blocks, takes the same block instead of new
+ * pages (platform/scratch.h).  What the calls share (the samples, the kept
  * orders) is kept.
  */
 void rasleak__sen_work_free(struct fast *f)
 {
-    for (int i = 0; i < 3; i++) {
-        free(f->ord[i]);
+    rasleak__scratch_put(f->work);
+    f->work = NULL;
+    for (int i = 0; i < 3; i++)
         f->ord[i] = NULL;
-    }
-    free(f->key);
-    free(f->tkey);
-    free(f->klo);
-    free(f->tid);
-    free(f->buf);
     f->key = f->tkey = f->klo = f->buf = NULL;
     f->tid = NULL;
 }
 
+/* One block: the doubles first, then the 32-bit point ids. */
 int rasleak__sen_work_alloc(struct fast *f)
 {
     size_t n = f->n;
-    for (int i = 0; i < 3; i++)
-        f->ord[i] = malloc(n * sizeof *f->ord[i]);
-    f->key = malloc(n * sizeof *f->key);
-    f->tkey = malloc(n * sizeof *f->tkey);
-    f->klo = malloc(n * sizeof *f->klo);
-    f->tid = malloc(n * sizeof *f->tid);
-    f->buf = malloc(f->cap * sizeof *f->buf);
-    if (!f->ord[0] || !f->ord[1] || !f->ord[2] || !f->key || !f->tkey || !f->klo || !f->tid || !f->buf) {
-        rasleak__sen_work_free(f);
+    size_t doubles = 3 * n + f->cap, ids = 4 * n;
+    char *w = rasleak__scratch_get(doubles * sizeof(double) + ids * sizeof(uint32_t));
+    if (!w)
         return RASLEAK_ENOMEM;
-    }
+    f->work = w;
+    double *d = (double *)(void *)w;
+    f->key = d;
+    f->tkey = d + n;
+    f->klo = d + 2 * n;
+    f->buf = d + 3 * n;
+    uint32_t *u = (uint32_t *)(void *)(d + doubles);
+    for (int i = 0; i < 3; i++)
+        f->ord[i] = u + (size_t)i * n;
+    f->tid = u + 3 * n;
     return 0;
 }
 
@@ -194,9 +196,7 @@ static void keep_base(struct fast *f, const struct band *b)
 {
     if (f->nbase || b->lo.inf)
         return;
-    uint32_t *t = f->base[0];
-    f->base[0] = f->ord[b->plo];
-    f->ord[b->plo] = t;
+    memcpy(f->base[0], f->ord[b->plo], f->n * sizeof *f->base[0]);
     f->base_thr[0] = b->lo;
     f->base_below[0] = b->below;
     f->nbase = 1;

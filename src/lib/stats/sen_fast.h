@@ -90,6 +90,7 @@ struct fast {
     const double *x, *y;
     size_t n;
     uint64_t npairs;
+    void *work;           /* the block of the arrays below (rasleak__sen_work_alloc) */
     uint32_t *ord[3];     /* point orders: at lo, and two to work in */
     double *key, *tkey;
     uint32_t *tid;
