@@ -492,6 +492,45 @@ static void test_fast_equals_direct(void **state)
     assert_true(checked > 300);
 }
 
+/*
+ * The x of a run: consecutive iterations from anywhere (the passes then
+ * compute x instead of loading it), or with a gap, or spaced by two (they
+ * load it): every rank as the direct method finds it.
+ */
+static void test_fast_x_kinds(void **state)
+{
+    (void)state;
+    rng_state = 555;
+    const size_t n = 2500;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    assert_non_null(x);
+    assert_non_null(y);
+    for (int kind = 0; kind < 6; kind += 3) {
+        for (int xs = 0; xs < 4; xs++) {
+            make_series(kind, n, x, y);
+            for (size_t i = 0; i < n; i++)
+                x[i] = xs == 0 ? 1000003.0 + (double)i
+                     : xs == 1 ? (double)i + (i >= n / 2 ? 5.0 : 0.0)
+                     : xs == 2 ? 2.0 * (double)i
+                               : 0x1p52 + (double)i;  /* x0 + i exact, but past 2^53 - n */
+            double np_ = (double)n * (double)(n - 1) / 2.0;
+            double ks[] = {0, floor(np_ / 2), np_ - 1, floor(unit() * np_), floor(0.3 * np_)};
+            for (size_t q = 0; q < sizeof ks / sizeof *ks; q++) {
+                double a = NAN, b = NAN;
+                assert_int_equal(rasleak_slope_select_method(x, y, n, ks[q],
+                                                             RASLEAK_SLOPE_DIRECT, &a), 0);
+                assert_int_equal(rasleak_slope_select_method(x, y, n, ks[q],
+                                                             RASLEAK_SLOPE_FAST, &b), 0);
+                if (a != b)
+                    fail_msg("kind=%d x kind %d k=%.0f: direct %.17g fast %.17g", kind, xs,
+                             ks[q], a, b);
+            }
+        }
+    }
+    free(x);
+    free(y);
+}
+
 /* rasleak_sen (fast for n > 64) against the direct order statistics. */
 static void test_sen_against_direct(void **state)
 {
@@ -1011,6 +1050,7 @@ int main(void)
         cmocka_unit_test(test_reference),
         cmocka_unit_test(test_corrections_direction),
         cmocka_unit_test(test_fast_equals_direct),
+        cmocka_unit_test(test_fast_x_kinds),
         cmocka_unit_test(test_sen_against_direct),
         cmocka_unit_test(test_sen_ctx_equals_separate),
         cmocka_unit_test(test_sen_ctx_known_zeros),

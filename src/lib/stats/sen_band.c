@@ -141,6 +141,13 @@ int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, siz
     f->x = x;
     f->y = y;
     f->n = n;
+    f->pt.x = x;
+    f->pt.y = y;
+    f->pt.x0 = n ? x[0] : 0.0;
+    /* x0 + i must be exact (whole numbers below 2^53) and equal x[i]. */
+    f->pt.xlin = n > 0 && x[0] == floor(x[0]) && fabs(x[0]) + (double)n < 0x1p53;
+    for (size_t i = 0; f->pt.xlin && i < n; i++)
+        f->pt.xlin = x[i] == x[0] + (double)i;
     f->npairs = (uint64_t)n * (n - 1) / 2;
     f->two = two;
     f->rng = 0x243f6a8885a308d3u;  /* fixed: same data, same passes, same time */
@@ -170,7 +177,7 @@ int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, siz
         j += j >= i;
         f->s0[s] = pack_pair(i, j);
     }
-    rasleak__sen_pairs_to_slopes(x, y, f->s0, f->s0n, two);
+    rasleak__sen_pairs_to_slopes(&f->pt, f->s0, f->s0n, two);
     return 0;
 }
 

@@ -75,9 +75,21 @@ struct sampler {
     uint64_t *rng;
 };
 
+/*
+ * The points.  xlin: x[i] is x0 + i exactly (the iterations of a run that
+ * sampled every one, the usual case), so a slope's run is the difference
+ * of its indices and a key needs y alone: one scattered load fewer per
+ * point in the passes, two per pair turned into a slope.
+ */
+struct points {
+    const double *x, *y;
+    double x0;
+    int xlin;
+};
+
 /* Everything a pass needs: the data, the threshold, the scratch. */
 struct pass {
-    const double *x, *y;
+    const struct points *pt;
     const struct thr *th;
     double *key, *tkey;
     uint32_t *tid;
@@ -88,6 +100,7 @@ struct pass {
 
 struct fast {
     const double *x, *y;
+    struct points pt;     /* x and y again, with what is known of x */
     size_t n;
     uint64_t npairs;
     void *work;           /* the block of the arrays below (rasleak__sen_work_alloc) */
@@ -139,8 +152,7 @@ void rasleak__sen_work_free(struct fast *f);
 int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size_t m);
 
 /* sen_pass.c: the passes. */
-void rasleak__sen_pairs_to_slopes(const double *x, const double *y, double *buf, size_t len,
-                                  int two);
+void rasleak__sen_pairs_to_slopes(const struct points *pt, double *buf, size_t len, int two);
 void rasleak__sen_sampler_init(struct sampler *sm, double *buf, size_t cap, double p,
                                uint64_t *rng);
 uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct thr *th,

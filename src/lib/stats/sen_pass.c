@@ -40,6 +40,14 @@ static inline double slope_of(const double *x, const double *y, uint32_t a, uint
     return (y[j] - y[i]) / (x[j] - x[i]);
 }
 
+/* The same when x[i] = x0 + i (struct fast, xlin): x[j] - x[i] is j - i
+ * exactly, with no x to load. */
+static inline double slope_lin(const double *y, uint32_t a, uint32_t b)
+{
+    uint32_t i = a < b ? a : b, j = a < b ? b : a;
+    return (y[j] - y[i]) / (double)(j - i);
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 #define PREFETCH(p) __builtin_prefetch(p)
 #else
@@ -48,8 +56,22 @@ static inline double slope_of(const double *x, const double *y, uint32_t a, uint
 #define AHEAD 16
 #define KEY_AHEAD 32  /* points ahead whose x, y a key pass loads early */
 
-static void pairs_to_slopes_one(const double *x, const double *y, double *buf, size_t len)
+static void pairs_to_slopes_one(const struct points *pt, double *buf, size_t len)
 {
+    const double *x = pt->x, *y = pt->y;
+    if (pt->xlin) {
+        for (size_t i = 0; i < len; i++) {
+            uint64_t u;
+            if (i + AHEAD < len) {
+                memcpy(&u, &buf[i + AHEAD], sizeof u);
+                PREFETCH(&y[u >> 32]);
+                PREFETCH(&y[(uint32_t)u]);
+            }
+            memcpy(&u, &buf[i], sizeof u);
+            buf[i] = slope_lin(y, (uint32_t)(u >> 32), (uint32_t)u);
+        }
+        return;
+    }
     for (size_t i = 0; i < len; i++) {
         uint64_t u;
         if (i + AHEAD < len) {
@@ -65,7 +87,7 @@ static void pairs_to_slopes_one(const double *x, const double *y, double *buf, s
 }
 
 struct slopes_job {
-    const double *x, *y;
+    const struct points *pt;
     double *buf;
     size_t len;
 };
@@ -73,7 +95,7 @@ struct slopes_job {
 static void *pairs_to_slopes_job(void *arg)
 {
     struct slopes_job *j = arg;
-    pairs_to_slopes_one(j->x, j->y, j->buf, j->len);
+    pairs_to_slopes_one(j->pt, j->buf, j->len);
     return NULL;
 }
 
@@ -83,16 +105,15 @@ static void *pairs_to_slopes_job(void *arg)
  * random pair, and the two halves wait side by side.  Each slope depends
  * on its own pair only, so the result is the same.
  */
-void rasleak__sen_pairs_to_slopes(const double *x, const double *y, double *buf, size_t len,
-                                  int two)
+void rasleak__sen_pairs_to_slopes(const struct points *pt, double *buf, size_t len, int two)
 {
     if (two && len >= 2) {
         size_t mid = len / 2;
-        struct slopes_job j[2] = {{x, y, buf, mid}, {x, y, buf + mid, len - mid}};
+        struct slopes_job j[2] = {{pt, buf, mid}, {pt, buf + mid, len - mid}};
         rasleak__run_two(pairs_to_slopes_job, &j[0], &j[1]);
         return;
     }
-    pairs_to_slopes_one(x, y, buf, len);
+    pairs_to_slopes_one(pt, buf, len);
 }
 
 /* ----------------------------------------------------------- key passes */
@@ -131,18 +152,13 @@ static inline void two_sum(double a, double b, double *s, double *e)
  * values, steps) they are frequent, and computing lo again for both points
  * of each cost four scattered loads and the arithmetic.
  */
-static inline double key_hi(const struct thr *th, const double *x, const double *y,
-                            uint32_t i, double *lo)
+static inline double key_hi(const struct thr *th, double x, double y, double *lo)
 {
-    if (th->inf) {
-        *lo = 0.0;
-        return th->inf < 0 ? (double)i : -(double)i;
-    }
     /* y - (c + t_lo) x: c x exactly, t_lo x (already ~u^2 of it) rounded */
     double p, e, s1, t1, hi;
-    two_prod(th->c, x[i], &p, &e);
-    double q = th->t_lo * x[i];
-    two_sum(y[i], -p, &s1, &t1);
+    two_prod(th->c, x, &p, &e);
+    double q = th->t_lo * x;
+    two_sum(y, -p, &s1, &t1);
     two_sum(s1, (t1 - e) - q, &hi, lo);
     return hi;
 }
@@ -421,19 +437,36 @@ static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
          * than the cache: load them well ahead, or every key waits for its
          * two misses in turn.
          */
-        const double *x = ps->x, *y = ps->y;
+        const double *x = ps->pt->x, *y = ps->pt->y;
         double *klo = ps->klo;
         double lo, any = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            if (i + KEY_AHEAD < n) {
-                uint32_t a = id[i + KEY_AHEAD];
-                PREFETCH(&x[a]);
-                PREFETCH(&y[a]);
-                PREFETCH(&klo[a]);
+        if (ps->pt->xlin) {
+            /* x is x0 + the index: one array fewer to wait for. */
+            double x0 = ps->pt->x0;
+            for (size_t i = 0; i < n; i++) {
+                if (i + KEY_AHEAD < n) {
+                    uint32_t a = id[i + KEY_AHEAD];
+                    PREFETCH(&y[a]);
+                    PREFETCH(&klo[a]);
+                }
+                uint32_t a = id[i];
+                k[i] = key_hi(th, x0 + (double)a, y[a], &lo);
+                klo[a] = lo;
+                any += fabs(lo);
             }
-            k[i] = key_hi(th, x, y, id[i], &lo);
-            klo[id[i]] = lo;
-            any += fabs(lo);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                if (i + KEY_AHEAD < n) {
+                    uint32_t a = id[i + KEY_AHEAD];
+                    PREFETCH(&x[a]);
+                    PREFETCH(&y[a]);
+                    PREFETCH(&klo[a]);
+                }
+                uint32_t a = id[i];
+                k[i] = key_hi(th, x[a], y[a], &lo);
+                klo[a] = lo;
+                any += fabs(lo);
+            }
         }
         ps->has_lo = any != 0.0;
     }
@@ -541,8 +574,7 @@ static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
 uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct thr *th,
                                struct sampler *sm, struct pass *ps)
 {
-    ps->x = f->x;
-    ps->y = f->y;
+    ps->pt = &f->pt;
     ps->th = th;
     ps->key = f->key;
     ps->tkey = f->tkey;
@@ -556,7 +588,7 @@ uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct th
     if (sm) {
         /* A thread is worth it from a quarter as many pairs as points (a
          * two-thread pass has a million points or more). */
-        rasleak__sen_pairs_to_slopes(f->x, f->y, sm->buf, sm->len,
+        rasleak__sen_pairs_to_slopes(&f->pt, sm->buf, sm->len,
                                      f->two && sm->len >= f->n / 4);
         f->counts.thinned += sm->thinned;
     }
