@@ -740,6 +740,93 @@ static void test_sen_ctx_known_zeros(void **state)
 }
 
 /*
+ * Hamed-Rao's ratio as its definition computes it, one lag at a time and
+ * ranks by counting (O(n^2)): average ranks of the detrended values,
+ * centred; lag products summed in the order of t; the lags whose
+ * autocorrelation is significant weighted by (n-k)(n-k-1)(n-k-2).
+ */
+static double hamed_rao_naive(const double *x, const double *y, size_t n, double slope,
+                              double alpha_lags, size_t lmax)
+{
+    double *r = malloc(n * sizeof *r), *c = malloc(n * sizeof *c);
+    assert_non_null(r);
+    assert_non_null(c);
+    for (size_t t = 0; t < n; t++)
+        r[t] = y[t] - slope * x[t];
+    for (size_t t = 0; t < n; t++) {
+        size_t less = 0, eq = 0;
+        for (size_t u = 0; u < n; u++) {
+            less += r[u] < r[t];
+            eq += r[u] == r[t];
+        }
+        double rank = ((double)less + 1.0 + (double)(less + eq)) / 2.0;
+        c[t] = rank - ((double)n + 1.0) / 2.0;
+    }
+    double c0 = 0.0;
+    for (size_t t = 0; t < n; t++)
+        c0 += c[t] * c[t];
+    double bound = rasleak_norm_ppf(1.0 - alpha_lags / 2.0) / sqrt((double)n);
+    double sum = 0.0, dn = (double)n;
+    for (size_t k = 1; c0 > 0.0 && k <= lmax; k++) {
+        double ck = 0.0;
+        for (size_t t = 0; t + k < n; t++)
+            ck += c[t] * c[t + k];
+        double rho = ck / c0;
+        if (rho >= -bound && rho <= bound)
+            continue;
+        double m = (double)(n - k);
+        sum += m * (m - 1.0) * (m - 2.0) * rho;
+    }
+    free(r);
+    free(c);
+    double ratio = 1.0 + 2.0 / (dn * (dn - 1.0) * (dn - 2.0)) * sum;
+    return ratio < RASLEAK_MK_MIN_RATIO ? RASLEAK_MK_MIN_RATIO : ratio;
+}
+
+/*
+ * Hamed-Rao's lag sums, taken four lags at a time in blocks of t, against
+ * the definition bit for bit: lengths around the block size, lag counts
+ * around multiples of four, every lag up to n - 1 for a short series.
+ */
+static void test_hamed_rao_lags(void **state)
+{
+    (void)state;
+    rng_state = 8080;
+    const size_t sizes[] = {5, 6, 9, 40, 1023, 1024, 1025, 2100};
+    const size_t lags[] = {0, 1, 2, 3, 4, 5, 7, 8, 13};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+        assert_non_null(x);
+        assert_non_null(y);
+        double e = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            e = 0.9 * e + unit() - 0.5;  /* AR(1): lags that matter */
+            x[i] = (double)i;
+            y[i] = floor(20.0 * e) + 0.01 * (double)i;
+        }
+        struct rasleak_mk mk;
+        struct rasleak_sen sen;
+        assert_int_equal(rasleak_mk(y, n, &mk), 0);
+        assert_int_equal(rasleak_sen(x, y, n, mk.var, 0.95, &sen), 0);
+        for (size_t li = 0; li <= sizeof lags / sizeof *lags; li++) {
+            /* the default lag count, the listed ones, and all n - 1 */
+            size_t ml = li == sizeof lags / sizeof *lags ? n - 1 : lags[li];
+            size_t lmax = ml ? (ml < n - 1 ? ml : n - 1)
+                             : (size_t)fmin(ceil(10.0 * log10((double)n)), (double)(n - 1));
+            struct rasleak_mk_corrected hr;
+            assert_int_equal(rasleak_mk_hamed_rao(x, y, n, &mk, sen.slope, 0.05, ml, &hr), 0);
+            double want = hamed_rao_naive(x, y, n, sen.slope, 0.05, lmax);
+            if (hr.ratio != want)
+                fail_msg("n=%zu lags %zu: ratio %.17g, by the definition %.17g", n, lmax,
+                         hr.ratio, want);
+        }
+        free(x);
+        free(y);
+    }
+}
+
+/*
  * Mann-Kendall and Hamed-Rao with their work on two threads (the threshold
  * lowered to test sizes): the same numbers as on one, bit for bit, on
  * every kind of series, odd and even lengths.
@@ -1055,6 +1142,7 @@ int main(void)
         cmocka_unit_test(test_sen_ctx_equals_separate),
         cmocka_unit_test(test_sen_ctx_known_zeros),
         cmocka_unit_test(test_mk_two_threads),
+        cmocka_unit_test(test_hamed_rao_lags),
         cmocka_unit_test(test_sen_ctx_kept_band),
         cmocka_unit_test(test_sen_missed_bands),
         cmocka_unit_test(test_scratch_blocks),

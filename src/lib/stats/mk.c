@@ -321,6 +321,13 @@ struct lag_job {
     double *ck;
 };
 
+/* The end of block [b, e) for lag k: t + k must stay below n. */
+static inline size_t lag_end(size_t b, size_t e, size_t n, size_t k)
+{
+    size_t end = e + k <= n ? e : (n > k ? n - k : 0);
+    return end > b ? end : b;
+}
+
 static void *lag_sums(void *arg)
 {
     struct lag_job *j = arg;
@@ -328,10 +335,37 @@ static void *lag_sums(void *arg)
     size_t n = j->n;
     for (size_t b = 0; b < n; b += LAG_BLOCK) {
         size_t e = b + LAG_BLOCK < n ? b + LAG_BLOCK : n;
-        for (size_t k = j->k0; k <= j->k1; k++) {
+        size_t k = j->k0;
+        /*
+         * Four lags in one loop: each sum is a chain of dependent additions,
+         * and four chains side by side keep the adder busy where one waits
+         * on its own latency.  Each still adds in the order of t.
+         */
+        for (; k + 3 <= j->k1; k += 4) {
+            double s0 = j->ck[k], s1 = j->ck[k + 1], s2 = j->ck[k + 2], s3 = j->ck[k + 3];
+            size_t end4 = lag_end(b, e, n, k + 3);
+            for (size_t t = b; t < end4; t++) {
+                double ct = c[t];
+                s0 += ct * c[t + k];
+                s1 += ct * c[t + k + 1];
+                s2 += ct * c[t + k + 2];
+                s3 += ct * c[t + k + 3];
+            }
+            /* The shorter lags go on past where the longest one stops. */
+            for (size_t t = end4, end = lag_end(b, e, n, k + 2); t < end; t++)
+                s2 += c[t] * c[t + k + 2];
+            for (size_t t = end4, end = lag_end(b, e, n, k + 1); t < end; t++)
+                s1 += c[t] * c[t + k + 1];
+            for (size_t t = end4, end = lag_end(b, e, n, k); t < end; t++)
+                s0 += c[t] * c[t + k];
+            j->ck[k] = s0;
+            j->ck[k + 1] = s1;
+            j->ck[k + 2] = s2;
+            j->ck[k + 3] = s3;
+        }
+        for (; k <= j->k1; k++) {
             double sk = j->ck[k];
-            size_t end = e + k <= n ? e : n - k;
-            for (size_t t = b; t < end; t++)
+            for (size_t t = b, end = lag_end(b, e, n, k); t < end; t++)
                 sk += c[t] * c[t + k];
             j->ck[k] = sk;
         }
