@@ -871,6 +871,16 @@ static void interval_ranks(size_t n, double var, double *rl, double *ru)
     *ru = fmin(nearbyint((np_ + c) / 2.0), np_ - 1.0);
 }
 
+/* The interval's slopes at variance var as the direct method finds them. */
+static void direct_interval(const double *x, const double *y, size_t n, double var,
+                            double *dlo, double *dhi)
+{
+    double rl, ru;
+    interval_ranks(n, var, &rl, &ru);
+    assert_int_equal(rasleak_slope_select_method(x, y, n, rl, RASLEAK_SLOPE_DIRECT, dlo), 0);
+    assert_int_equal(rasleak_slope_select_method(x, y, n, ru, RASLEAK_SLOPE_DIRECT, dhi), 0);
+}
+
 /*
  * The interval from the band the slope's search kept: at a quarter of the
  * plain variance the ranks lie inside it (at the plain variance too,
@@ -894,12 +904,10 @@ static void test_sen_ctx_kept_band(void **state)
         static const double widen[] = {0.25, 100.0, 0.25};
         for (size_t w = 0; w < sizeof widen / sizeof *widen; w++) {
             unsigned long before = rasleak__sen_ctx_counts(c).passes;
-            double lo, hi, rl, ru, dlo, dhi;
+            double lo, hi, dlo, dhi;
             assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * widen[w], 0.95, &lo, &hi), 0);
             unsigned long passes = rasleak__sen_ctx_counts(c).passes - before;
-            interval_ranks(n, mk.var * widen[w], &rl, &ru);
-            assert_int_equal(rasleak_slope_select_method(x, y, n, rl, RASLEAK_SLOPE_DIRECT, &dlo), 0);
-            assert_int_equal(rasleak_slope_select_method(x, y, n, ru, RASLEAK_SLOPE_DIRECT, &dhi), 0);
+            direct_interval(x, y, n, mk.var * widen[w], &dlo, &dhi);
             if (lo != dlo || hi != dhi)
                 fail_msg("kind=%d widen=%g: [%.17g, %.17g], direct [%.17g, %.17g]", kind,
                          widen[w], lo, hi, dlo, dhi);
@@ -962,11 +970,9 @@ static void test_sen_missed_bands(void **state)
             fail_msg("kind=%d: slope %.17g, direct %.17g", kind, slope, (a + b) / 2.0);
         static const double widen[] = {0.5, 100.0, 7.0};
         for (size_t w = 0; w < sizeof widen / sizeof *widen; w++) {
-            double lo, hi, rl, ru, dlo, dhi;
+            double lo, hi, dlo, dhi;
             assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * widen[w], 0.95, &lo, &hi), 0);
-            interval_ranks(n, mk.var * widen[w], &rl, &ru);
-            assert_int_equal(rasleak_slope_select_method(x, y, n, rl, RASLEAK_SLOPE_DIRECT, &dlo), 0);
-            assert_int_equal(rasleak_slope_select_method(x, y, n, ru, RASLEAK_SLOPE_DIRECT, &dhi), 0);
+            direct_interval(x, y, n, mk.var * widen[w], &dlo, &dhi);
             if (lo != dlo || hi != dhi)
                 fail_msg("kind=%d widen=%g: [%.17g, %.17g], direct [%.17g, %.17g]", kind,
                          widen[w], lo, hi, dlo, dhi);
@@ -1104,13 +1110,11 @@ static void test_sen_two_threads(void **state)
                      slope[0], (a + b) / 2.0);
         static const double widen[] = {1.0, 100.0};
         for (size_t w = 0; w < sizeof widen / sizeof *widen; w++) {
-            double lo[2], hi[2], rl, ru, dlo, dhi;
+            double lo[2], hi[2], dlo, dhi;
             for (int t = 0; t < 2; t++)
                 assert_int_equal(rasleak_sen_ctx_interval(c[t], mk.var * widen[w], 0.95, &lo[t],
                                                           &hi[t]), 0);
-            interval_ranks(n, mk.var * widen[w], &rl, &ru);
-            assert_int_equal(rasleak_slope_select_method(x, y, n, rl, RASLEAK_SLOPE_DIRECT, &dlo), 0);
-            assert_int_equal(rasleak_slope_select_method(x, y, n, ru, RASLEAK_SLOPE_DIRECT, &dhi), 0);
+            direct_interval(x, y, n, mk.var * widen[w], &dlo, &dhi);
             if (lo[1] != dlo || hi[1] != dhi || lo[0] != lo[1] || hi[0] != hi[1])
                 fail_msg("kind=%d widen=%g: [%.17g, %.17g] (one thread [%.17g, %.17g]), "
                          "direct [%.17g, %.17g]", kind, widen[w], lo[1], hi[1], lo[0], hi[0],
