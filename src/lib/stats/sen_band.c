@@ -138,8 +138,6 @@ int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, siz
                            int two)
 {
     memset(f, 0, sizeof *f);
-    f->x = x;
-    f->y = y;
     f->n = n;
     f->pt.x = x;
     f->pt.y = y;

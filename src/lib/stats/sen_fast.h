@@ -99,8 +99,7 @@ struct pass {
 };
 
 struct fast {
-    const double *x, *y;
-    struct points pt;     /* x and y again, with what is known of x */
+    struct points pt;     /* x and y, with what is known of x */
     size_t n;
     uint64_t npairs;
     void *work;           /* the block of the arrays below (rasleak__sen_work_alloc) */
