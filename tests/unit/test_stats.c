@@ -998,6 +998,40 @@ static void test_sen_missed_bands(void **state)
 }
 
 /*
+ * The sampler's logarithm (it draws the geometric gaps between sampled
+ * pairs) against libm's: the ends of its range, both sides of each
+ * reduction boundary, and random draws.  A wrong one would still give
+ * exact slopes, only slowly, through samples at the wrong rate.
+ */
+static void test_sen_log_unit(void **state)
+{
+    (void)state;
+    rng_state = 99;
+    double worst = 0.0;
+    assert_true(rasleak__sen_log_unit(1.0) == 0.0);
+    for (int i = 0; i < 200000; i++) {
+        double u;
+        if (i < 106) {
+            /* powers of two and the square-root-of-two boundary below each */
+            int e = -(i / 2);
+            u = ldexp(i % 2 ? 1.4142135623730951 : 1.0, e - (i % 2));
+            if (u > 1.0 || u < 0x1p-53)
+                continue;
+        } else if (i % 2) {
+            u = 1.0 - unit() * 1e-6;  /* near 1, where ln u is tiny */
+        } else {
+            u = unit();
+        }
+        double want = log(u), got = rasleak__sen_log_unit(u);
+        double err = want != 0.0 ? fabs(got - want) / fabs(want) : fabs(got);
+        if (err > worst)
+            worst = err;
+    }
+    if (worst > 1e-12)
+        fail_msg("relative error up to %g", worst);
+}
+
+/*
  * Scratch blocks (platform/scratch.h): handed out again only while held,
  * to a request they are large enough for, and whole (every byte asked for
  * is written, which the sanitizers would catch past the end).
@@ -1149,6 +1183,7 @@ int main(void)
         cmocka_unit_test(test_hamed_rao_lags),
         cmocka_unit_test(test_sen_ctx_kept_band),
         cmocka_unit_test(test_sen_missed_bands),
+        cmocka_unit_test(test_sen_log_unit),
         cmocka_unit_test(test_scratch_blocks),
         cmocka_unit_test(test_sen_two_threads),
     };

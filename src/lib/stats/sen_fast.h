@@ -69,7 +69,7 @@ struct thr {
 struct sampler {
     double *buf;     /* pairs as pack_pair(), slopes after the pass */
     size_t len, cap;
-    double p, lg;    /* lg = log(1 - p) */
+    double p, ilg;   /* ilg = 1 / log(1 - p) */
     uint64_t skip;   /* inversions still to skip before the next sample */
     int thinned;
     uint64_t *rng;

@@ -32,4 +32,7 @@ void rasleak__sen_set_thread_min_n(size_t n);
  * often, which is how the tests reach the searches' recovery from a miss. */
 void rasleak__sen_set_band_z(double z);
 
+/* ln u as the passes' sampler computes it, for u in [2^-53, 1]. */
+double rasleak__sen_log_unit(double u);
+
 #endif

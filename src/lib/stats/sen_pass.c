@@ -18,6 +18,7 @@
  */
 #include "stats/sen_fast.h"
 #include "platform/threads.h"
+#include "stats/sen_internal.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -163,11 +164,50 @@ static inline double key_hi(const struct thr *th, double x, double y, double *lo
     return hi;
 }
 
+/*
+ * ln u for u = rng_unit(), in [2^-53, 1]: u = m 2^e with m in [sqrt(1/2),
+ * sqrt(2)), and ln m = 2 atanh(f), f = (m - 1)/(m + 1), |f| < 0.172, by
+ * its series to f^15 (the rest is below 1e-13 of ln m).  libm's log costs
+ * several times this, and a pass that samples draws one gap per sample:
+ * tens of millions at 10^7 points.  The gaps only decide which pairs are
+ * sampled; every count and every selected slope is exact whatever they
+ * are.  Plain arithmetic, so every platform draws the same gaps.
+ */
+static inline double log_unit(double u)
+{
+    uint64_t b;
+    memcpy(&b, &u, sizeof b);
+    int e = (int)(b >> 52) - 1023;  /* u > 0: no sign bit */
+    b = (b & 0xfffffffffffffu) | 0x3ff0000000000000u;
+    double m;
+    memcpy(&m, &b, sizeof m);
+    if (m > 1.4142135623730951) {
+        m *= 0.5;
+        e++;
+    }
+    double f = (m - 1.0) / (m + 1.0), f2 = f * f;
+    double s = 1.0 / 15.0;
+    s = s * f2 + 1.0 / 13.0;
+    s = s * f2 + 1.0 / 11.0;
+    s = s * f2 + 1.0 / 9.0;
+    s = s * f2 + 1.0 / 7.0;
+    s = s * f2 + 1.0 / 5.0;
+    s = s * f2 + 1.0 / 3.0;
+    s = s * f2 + 1.0;
+    return (double)e * 0.6931471805599453 + 2.0 * f * s;
+}
+
+double rasleak__sen_log_unit(double u)
+{
+    return log_unit(u);
+}
+
+/* Inversions to skip before the next sample: geometric, P(g) = (1-p)^g p. */
 static uint64_t geom_gap(struct sampler *sm)
 {
     if (sm->p >= 1.0)
         return 0;
-    double g = floor(log(rng_unit(sm->rng)) / sm->lg);
+    double g = log_unit(rng_unit(sm->rng)) * sm->ilg;  /* >= 0 */
     return g < 0x1p62 ? (uint64_t)g : (uint64_t)1 << 62;
 }
 
@@ -178,7 +218,7 @@ void rasleak__sen_sampler_init(struct sampler *sm, double *buf, size_t cap, doub
     sm->len = 0;
     sm->cap = cap;
     sm->p = p >= 1.0 ? 1.0 : p;
-    sm->lg = sm->p < 1.0 ? log1p(-sm->p) : 0.0;
+    sm->ilg = sm->p < 1.0 ? 1.0 / log1p(-sm->p) : 0.0;
     sm->thinned = 0;
     sm->rng = rng;
     sm->skip = geom_gap(sm);
@@ -193,7 +233,7 @@ static void sampler_halve(struct sampler *sm)
             sm->buf[o++] = sm->buf[i];
     sm->len = o;
     sm->p *= 0.5;
-    sm->lg = log1p(-sm->p);
+    sm->ilg = 1.0 / log1p(-sm->p);
     sm->thinned = 1;
 }
 
@@ -562,7 +602,7 @@ static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
         memmove(sm->buf + a->len, b->buf, b->len * sizeof *sm->buf);
         sm->len = a->len + b->len;
         sm->p = a->p;
-        sm->lg = a->lg;
+        sm->ilg = a->ilg;
         sm->thinned = a->thinned || b->thinned;
         sm->skip = geom_gap(sm);
     }
