@@ -1032,6 +1032,66 @@ static void test_sen_log_unit(void **state)
 }
 
 /*
+ * Passes that sort in chunks of 32 and 64 points, so that most merge
+ * levels run across chunks, on one thread and on two: every rank, the
+ * slope and the interval as the direct method finds them.  A level that
+ * the chunks and the levels across them both skip, or both merge, leaves
+ * the order unsorted and the counts wrong.
+ */
+static void test_sen_chunks(void **state)
+{
+    (void)state;
+    rng_state = 4242;
+    rasleak__sen_set_thread_min_n(100);
+    static const size_t chunks[] = {17, 64};  /* 17 rounds up to 32 */
+    static const size_t sizes[] = {300, 1001};
+    int checked = 0;
+    for (size_t ci = 0; ci < sizeof chunks / sizeof *chunks; ci++) {
+        rasleak__sen_set_chunk(chunks[ci]);
+        for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+            size_t n = sizes[si];
+            for (int kind = 0; kind < 6; kind++) {
+                double *x, *y;
+                struct rasleak_mk mk;
+                struct rasleak_sen_ctx *c = ctx_on_series(kind, n, &x, &y, &mk);
+                assert_int_equal(rasleak_sen_ctx_set_threads(c, (int)(si + kind) % 2), 0);
+                double slope, a, b, lo, hi, dlo, dhi;
+                double np_ = (double)n * (double)(n - 1) / 2.0;
+                assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
+                assert_int_equal(rasleak_slope_select_method(x, y, n, np_ / 2 - 1,
+                                                             RASLEAK_SLOPE_DIRECT, &a), 0);
+                assert_int_equal(rasleak_slope_select_method(x, y, n, np_ / 2,
+                                                             RASLEAK_SLOPE_DIRECT, &b), 0);
+                if (slope != (a + b) / 2.0)
+                    fail_msg("chunk %zu n=%zu kind=%d: slope %.17g, direct %.17g", chunks[ci],
+                             n, kind, slope, (a + b) / 2.0);
+                assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * 30.0, 0.95, &lo, &hi), 0);
+                direct_interval(x, y, n, mk.var * 30.0, &dlo, &dhi);
+                if (lo != dlo || hi != dhi)
+                    fail_msg("chunk %zu n=%zu kind=%d: [%.17g, %.17g], direct [%.17g, %.17g]",
+                             chunks[ci], n, kind, lo, hi, dlo, dhi);
+                for (int q = 0; q < 4; q++) {
+                    double k = floor(unit() * np_), got, want;
+                    assert_int_equal(rasleak__sen_ctx_rank(c, (uint64_t)k, &got), 0);
+                    assert_int_equal(rasleak_slope_select_method(x, y, n, k,
+                                                                 RASLEAK_SLOPE_DIRECT, &want), 0);
+                    if (got != want)
+                        fail_msg("chunk %zu n=%zu kind=%d k=%.0f: %.17g, direct %.17g",
+                                 chunks[ci], n, kind, k, got, want);
+                    checked++;
+                }
+                rasleak_sen_ctx_free(c);
+                free(x);
+                free(y);
+            }
+        }
+    }
+    rasleak__sen_set_chunk(0);
+    rasleak__sen_set_thread_min_n(0);
+    assert_int_equal(checked, 2 * 2 * 6 * 4);
+}
+
+/*
  * Scratch blocks (platform/scratch.h): handed out again only while held,
  * to a request they are large enough for, and whole (every byte asked for
  * is written, which the sanitizers would catch past the end).
@@ -1183,6 +1243,7 @@ int main(void)
         cmocka_unit_test(test_hamed_rao_lags),
         cmocka_unit_test(test_sen_ctx_kept_band),
         cmocka_unit_test(test_sen_missed_bands),
+        cmocka_unit_test(test_sen_chunks),
         cmocka_unit_test(test_sen_log_unit),
         cmocka_unit_test(test_scratch_blocks),
         cmocka_unit_test(test_sen_two_threads),

@@ -35,4 +35,10 @@ void rasleak__sen_set_band_z(double z);
 /* ln u as the passes' sampler computes it, for u in [2^-53, 1]. */
 double rasleak__sen_log_unit(double u);
 
+/* Sort each pass a chunk of this many points at a time (rounded up to 16
+ * times a power of two; 0: the default), so that the tests reach the
+ * merges across chunks at sizes the direct method can check.  Not for use
+ * while another thread computes slopes. */
+void rasleak__sen_set_chunk(size_t n);
+
 #endif

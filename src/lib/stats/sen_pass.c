@@ -32,6 +32,26 @@
 
 #define RUN 16           /* insertion-sorted block size of the merge sort */
 
+/*
+ * A pass sorts the order a chunk at a time, every merge level inside it,
+ * before the levels across chunks: a chunk of keys, ids and the scratch
+ * for its left halves (16 bytes a point) stays in the core's own cache
+ * while it is sorted, where level by level over all the points each level
+ * would stream them from memory again.  The merges are the same ones, so
+ * the counts and the order are too.
+ */
+#define CHUNK ((size_t)RUN << 10)
+static size_t chunk = CHUNK;
+
+/* RUN times a power of two, so that a chunk's blocks are the blocks of
+ * the levels across all the points. */
+void rasleak__sen_set_chunk(size_t n)
+{
+    chunk = RUN;
+    while (chunk < (n ? n : CHUNK))
+        chunk *= 2;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 /* One slope as every method here and scipy computes it. */
@@ -512,26 +532,32 @@ static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
     }
 
     uint64_t inv = 0;
-    for (size_t b = 0; b < n; b += RUN) {
-        size_t e = b + RUN < n ? b + RUN : n;
-        for (size_t i = b + 1; i < e; i++) {
-            double kv = k[i];
-            uint32_t w = id[i];
-            size_t j = i;
-            while (j > b && key_less(ps, kv, w, k[j - 1], id[j - 1])) {
-                if (ps->sm)
-                    sampler_batch(ps->sm, &id[j - 1], 1, w);
-                k[j] = k[j - 1];
-                id[j] = id[j - 1];
-                j--;
+    for (size_t cb = 0; cb < n; cb += chunk) {
+        size_t ce = cb + chunk < n ? cb + chunk : n;
+        for (size_t b = cb; b < ce; b += RUN) {
+            size_t e = b + RUN < ce ? b + RUN : ce;
+            for (size_t i = b + 1; i < e; i++) {
+                double kv = k[i];
+                uint32_t w = id[i];
+                size_t j = i;
+                while (j > b && key_less(ps, kv, w, k[j - 1], id[j - 1])) {
+                    if (ps->sm)
+                        sampler_batch(ps->sm, &id[j - 1], 1, w);
+                    k[j] = k[j - 1];
+                    id[j] = id[j - 1];
+                    j--;
+                }
+                inv += i - j;
+                k[j] = kv;
+                id[j] = w;
             }
-            inv += i - j;
-            k[j] = kv;
-            id[j] = w;
         }
+        for (size_t w = RUN; w < ce - cb; w *= 2)
+            for (size_t lo_ = cb; lo_ + w < ce; lo_ += 2 * w)
+                inv += merge_blocks(ps, k, id, ps->tkey, ps->tid, lo_, lo_ + w,
+                                    lo_ + 2 * w < ce ? lo_ + 2 * w : ce);
     }
-
-    for (size_t w = RUN; w < n; w *= 2)
+    for (size_t w = chunk; w < n; w *= 2)
         for (size_t lo_ = 0; lo_ + w < n; lo_ += 2 * w)
             inv += merge_blocks(ps, k, id, ps->tkey, ps->tid, lo_, lo_ + w,
                                 lo_ + 2 * w < n ? lo_ + 2 * w : n);
