@@ -390,12 +390,92 @@ static void merge_window(const struct pass *ps, const double *src, const uint32_
 }
 
 /*
+ * One step of a count-only merge from both ends.  The front takes the
+ * least of L[l], R[r] (the right one only when strictly less: stable) and
+ * counts the left elements it jumps; the back takes the greatest of
+ * L[l2-1], R[r2-1] (the left one only when strictly greater) and counts,
+ * for a right element, the left elements the back has taken, which are
+ * exactly the left elements greater than it that the front will not see.
+ * The two chains of loads and compares do not wait for each other, so a
+ * core overlaps them: one end at a time, each element waits for the
+ * comparison before it.
+ */
+#define MERGE_STEP_TWO_ENDS(LESS)                                                   \
+    do {                                                                            \
+        size_t right = LESS(R[r], RI[r], L[l], LI[l]);                              \
+        inv += (nl - l) & (0 - right);                                              \
+        out[s] = pick_d(right, R[r], L[l]);                                         \
+        oid[s] = pick_u(right, RI[r], LI[l]);                                       \
+        r += right;                                                                 \
+        l += right ^ 1;                                                             \
+        size_t left = LESS(R[r2 - 1], RI[r2 - 1], L[l2 - 1], LI[l2 - 1]);           \
+        inv += lb & (0 - (left ^ 1));                                               \
+        out[nw - 1 - s] = pick_d(left, L[l2 - 1], R[r2 - 1]);                       \
+        oid[nw - 1 - s] = pick_u(left, LI[l2 - 1], RI[r2 - 1]);                     \
+        lb += left;                                                                 \
+        l2 -= left;                                                                 \
+        r2 -= left ^ 1;                                                             \
+    } while (0)
+
+/* Strictly less on one double, and on (hi, lo) with lo looked up on ties. */
+#define LESS_HI(kr, ir, kl, il) ((size_t)((kr) < (kl)))
+#define LESS_HILO(kr, ir, kl, il) \
+    ((kr) != (kl) ? (size_t)((kr) < (kl)) : (size_t)lo_less(ps, (ir), (il)))
+
+/*
+ * Count-only merge of L[0..nl) and R[0..nr) (sorted, out of place) into
+ * out[0..nl+nr), from both ends until one of them has taken half the
+ * output or one side could run out, then forwards for the middle.
+ * Returns the inversions: right elements taken before left ones.
+ */
+static uint64_t merge_count_two_ends(const struct pass *ps, const double *L,
+                                     const uint32_t *LI, size_t nl, const double *R,
+                                     const uint32_t *RI, size_t nr, double *out, uint32_t *oid)
+{
+    size_t nw = nl + nr, steps = nw / 2;
+    if (steps > nl)
+        steps = nl;
+    if (steps > nr)
+        steps = nr;
+    size_t l = 0, r = 0, l2 = nl, r2 = nr, lb = 0, s;
+    uint64_t inv = 0;
+    if (ps->has_lo)
+        for (s = 0; s < steps; s++)
+            MERGE_STEP_TWO_ENDS(LESS_HILO);
+    else
+        for (s = 0; s < steps; s++)
+            MERGE_STEP_TWO_ENDS(LESS_HI);
+    /* The middle, forwards: a right element still jumps every left one
+     * the front has not taken, the back's too. */
+    size_t o = steps;
+    while (l < l2 && r < r2) {
+        size_t right = R[r] < L[l];
+        if (R[r] == L[l] && ps->has_lo)
+            right = (size_t)lo_less(ps, RI[r], LI[l]);
+        inv += (nl - l) & (0 - right);
+        out[o] = pick_d(right, R[r], L[l]);
+        oid[o] = pick_u(right, RI[r], LI[l]);
+        o++;
+        r += right;
+        l += right ^ 1;
+    }
+    inv += (uint64_t)(r2 - r) * (nl - l);
+    memcpy(out + o, R + r, (r2 - r) * sizeof *out);
+    memcpy(oid + o, RI + r, (r2 - r) * sizeof *oid);
+    o += r2 - r;
+    memcpy(out + o, L + l, (l2 - l) * sizeof *out);
+    memcpy(oid + o, LI + l, (l2 - l) * sizeof *oid);
+    return inv;
+}
+
+/*
  * Merge the sorted blocks k[lo, mid) and k[mid, hi) in place, counting
  * (and sampling) the inversions: each right element taken before left
  * ones jumps over all that are left.  Only the window [p, q) where the
  * blocks overlap is touched: its left part is moved to the scratch tk/tid
- * and merged back with the right part, so a pass over nearly sorted keys
- * costs about what its inversions cost, not n per level.
+ * and merged back with the right part (a counting pass moves both and
+ * merges from both ends), so a pass over nearly sorted keys costs about
+ * what its inversions cost, not n per level.
  */
 static uint64_t merge_blocks(struct pass *ps, double *k, uint32_t *id, double *tk,
                              uint32_t *tid, size_t lo, size_t mid, size_t hi)
@@ -409,41 +489,12 @@ static uint64_t merge_blocks(struct pass *ps, double *k, uint32_t *id, double *t
     memcpy(tid, id + p, nl * sizeof *tid);
     size_t l = 0, r = mid, o = p;
     uint64_t inv = 0;
-    if (!ps->sm && !ps->has_lo) {
-        /*
-         * Count only, keys exact in one double: the common pass.  No test
-         * for equal keys and no sampler in the loop, so the compiler keeps
-         * it branch-free.
-         */
-        while (l < nl && r < q) {
-            double kr = k[r], kl = tk[l];
-            size_t right = kr < kl;
-            inv += (nl - l) & (0 - right);
-            k[o] = pick_d(right, kr, kl);
-            id[o] = pick_u(right, id[r], tid[l]);
-            o++;
-            r += right;
-            l += right ^ 1;
-        }
-    } else if (!ps->sm) {
-        /*
-         * Count only, keys in two doubles: the pass that counts below a
-         * new lower bound.  As above, with equal high parts (rare except
-         * in tied data) decided out of line.
-         */
-        while (l < nl && r < q) {
-            double kr = k[r], kl = tk[l];
-            uint32_t ir = id[r], il = tid[l];
-            size_t right = kr < kl;
-            if (kr == kl)
-                right = (size_t)lo_less(ps, ir, il);
-            inv += (nl - l) & (0 - right);
-            k[o] = pick_d(right, kr, kl);
-            id[o] = pick_u(right, ir, il);
-            o++;
-            r += right;
-            l += right ^ 1;
-        }
+    if (!ps->sm) {
+        /* Count only: the window, right part too, merged back from both
+         * ends. */
+        memcpy(tk + nl, k + mid, (q - mid) * sizeof *tk);
+        memcpy(tid + nl, id + mid, (q - mid) * sizeof *tid);
+        return merge_count_two_ends(ps, tk, tid, nl, tk + nl, tid + nl, q - mid, k + p, id + p);
     } else {
         /*
          * The taken side is data-dependent and unpredictable, so the loop
