@@ -390,26 +390,32 @@ static void merge_window(const struct pass *ps, const double *src, const uint32_
 }
 
 /*
- * One step of a count-only merge from both ends.  The front takes the
- * least of L[l], R[r] (the right one only when strictly less: stable) and
- * counts the left elements it jumps; the back takes the greatest of
+ * One step of a merge from both ends.  The front takes the least of L[l],
+ * R[r] (the right one only when strictly less: stable) and counts the
+ * left elements it jumps, L[l..nl); the back takes the greatest of
  * L[l2-1], R[r2-1] (the left one only when strictly greater) and counts,
- * for a right element, the left elements the back has taken, which are
- * exactly the left elements greater than it that the front will not see.
- * The two chains of loads and compares do not wait for each other, so a
- * core overlaps them: one end at a time, each element waits for the
- * comparison before it.
+ * for a right element, the left elements the back has taken, L[l2..nl):
+ * exactly the left elements greater than it that the front will not
+ * meet.  Each jump is sampled when SAMPLE.  The two chains of loads and
+ * compares do not wait for each other, so a core overlaps them: from one
+ * end only, each element waits for the comparison before it.
  */
-#define MERGE_STEP_TWO_ENDS(LESS)                                                   \
+#define MERGE_STEP_TWO_ENDS(LESS, SAMPLE)                                           \
     do {                                                                            \
         size_t right = LESS(R[r], RI[r], L[l], LI[l]);                              \
-        inv += (nl - l) & (0 - right);                                              \
+        size_t run = (nl - l) & (0 - right);                                        \
+        inv += run;                                                                 \
+        if (SAMPLE && run)                                                          \
+            sampler_batch(sm, LI + l, run, RI[r]);                                  \
         out[s] = pick_d(right, R[r], L[l]);                                         \
         oid[s] = pick_u(right, RI[r], LI[l]);                                       \
         r += right;                                                                 \
         l += right ^ 1;                                                             \
         size_t left = LESS(R[r2 - 1], RI[r2 - 1], L[l2 - 1], LI[l2 - 1]);           \
-        inv += lb & (0 - (left ^ 1));                                               \
+        size_t back = lb & (0 - (left ^ 1));                                        \
+        inv += back;                                                                \
+        if (SAMPLE && back)                                                         \
+            sampler_batch(sm, LI + l2, back, RI[r2 - 1]);                           \
         out[nw - 1 - s] = pick_d(left, L[l2 - 1], R[r2 - 1]);                       \
         oid[nw - 1 - s] = pick_u(left, LI[l2 - 1], RI[r2 - 1]);                     \
         lb += left;                                                                 \
@@ -423,15 +429,18 @@ static void merge_window(const struct pass *ps, const double *src, const uint32_
     ((kr) != (kl) ? (size_t)((kr) < (kl)) : (size_t)lo_less(ps, (ir), (il)))
 
 /*
- * Count-only merge of L[0..nl) and R[0..nr) (sorted, out of place) into
- * out[0..nl+nr), from both ends until one of them has taken half the
- * output or one side could run out, then forwards for the middle.
- * Returns the inversions: right elements taken before left ones.
+ * Merge L[0..nl) and R[0..nr) (sorted, out of place) into out[0..nl+nr),
+ * counting (and with ps->sm sampling) the inversions: from both ends
+ * until one has taken half the output or a side could run out, then
+ * forwards for the middle.  The four loops are one each so that the
+ * compiler keeps the sampler and the low parts out of the loops without
+ * them.
  */
-static uint64_t merge_count_two_ends(const struct pass *ps, const double *L,
-                                     const uint32_t *LI, size_t nl, const double *R,
-                                     const uint32_t *RI, size_t nr, double *out, uint32_t *oid)
+static uint64_t merge_two_ends(const struct pass *ps, const double *L, const uint32_t *LI,
+                               size_t nl, const double *R, const uint32_t *RI, size_t nr,
+                               double *out, uint32_t *oid)
 {
+    struct sampler *sm = ps->sm;
     size_t nw = nl + nr, steps = nw / 2;
     if (steps > nl)
         steps = nl;
@@ -439,12 +448,18 @@ static uint64_t merge_count_two_ends(const struct pass *ps, const double *L,
         steps = nr;
     size_t l = 0, r = 0, l2 = nl, r2 = nr, lb = 0, s;
     uint64_t inv = 0;
-    if (ps->has_lo)
+    if (ps->has_lo && sm)
         for (s = 0; s < steps; s++)
-            MERGE_STEP_TWO_ENDS(LESS_HILO);
+            MERGE_STEP_TWO_ENDS(LESS_HILO, 1);
+    else if (ps->has_lo)
+        for (s = 0; s < steps; s++)
+            MERGE_STEP_TWO_ENDS(LESS_HILO, 0);
+    else if (sm)
+        for (s = 0; s < steps; s++)
+            MERGE_STEP_TWO_ENDS(LESS_HI, 1);
     else
         for (s = 0; s < steps; s++)
-            MERGE_STEP_TWO_ENDS(LESS_HI);
+            MERGE_STEP_TWO_ENDS(LESS_HI, 0);
     /* The middle, forwards: a right element still jumps every left one
      * the front has not taken, the back's too. */
     size_t o = steps;
@@ -452,14 +467,20 @@ static uint64_t merge_count_two_ends(const struct pass *ps, const double *L,
         size_t right = R[r] < L[l];
         if (R[r] == L[l] && ps->has_lo)
             right = (size_t)lo_less(ps, RI[r], LI[l]);
-        inv += (nl - l) & (0 - right);
+        size_t run = (nl - l) & (0 - right);
+        inv += run;
+        if (sm && run)
+            sampler_batch(sm, LI + l, run, RI[r]);
         out[o] = pick_d(right, R[r], L[l]);
         oid[o] = pick_u(right, RI[r], LI[l]);
         o++;
         r += right;
         l += right ^ 1;
     }
+    /* Right elements left over jump the back's left ones. */
     inv += (uint64_t)(r2 - r) * (nl - l);
+    for (size_t i = r; sm && nl > l && i < r2; i++)
+        sampler_batch(sm, LI + l, nl - l, RI[i]);
     memcpy(out + o, R + r, (r2 - r) * sizeof *out);
     memcpy(oid + o, RI + r, (r2 - r) * sizeof *oid);
     o += r2 - r;
@@ -472,10 +493,9 @@ static uint64_t merge_count_two_ends(const struct pass *ps, const double *L,
  * Merge the sorted blocks k[lo, mid) and k[mid, hi) in place, counting
  * (and sampling) the inversions: each right element taken before left
  * ones jumps over all that are left.  Only the window [p, q) where the
- * blocks overlap is touched: its left part is moved to the scratch tk/tid
- * and merged back with the right part (a counting pass moves both and
- * merges from both ends), so a pass over nearly sorted keys costs about
- * what its inversions cost, not n per level.
+ * blocks overlap is touched: it is moved to the scratch tk/tid and merged
+ * back, so a pass over nearly sorted keys costs about what its inversions
+ * cost, not n per level.
  */
 static uint64_t merge_blocks(struct pass *ps, double *k, uint32_t *id, double *tk,
                              uint32_t *tid, size_t lo, size_t mid, size_t hi)
@@ -484,47 +504,10 @@ static uint64_t merge_blocks(struct pass *ps, double *k, uint32_t *id, double *t
     merge_window(ps, k, id, lo, mid, hi, &p, &q);
     if (p >= mid || q <= mid)
         return 0;  /* already in order */
+    memcpy(tk, k + p, (q - p) * sizeof *tk);
+    memcpy(tid, id + p, (q - p) * sizeof *tid);
     size_t nl = mid - p;
-    memcpy(tk, k + p, nl * sizeof *tk);
-    memcpy(tid, id + p, nl * sizeof *tid);
-    size_t l = 0, r = mid, o = p;
-    uint64_t inv = 0;
-    if (!ps->sm) {
-        /* Count only: the window, right part too, merged back from both
-         * ends. */
-        memcpy(tk + nl, k + mid, (q - mid) * sizeof *tk);
-        memcpy(tid + nl, id + mid, (q - mid) * sizeof *tid);
-        return merge_count_two_ends(ps, tk, tid, nl, tk + nl, tid + nl, q - mid, k + p, id + p);
-    } else {
-        /*
-         * The taken side is data-dependent and unpredictable, so the loop
-         * is written without branches on it: a mispredicted branch per
-         * element would cost more than the merge itself.  Equal high
-         * parts, rare except in tied data, take the slow path.
-         */
-        struct sampler *sm = ps->sm;
-        int has_lo = ps->has_lo;
-        while (l < nl && r < q) {
-            double kr = k[r], kl = tk[l];
-            uint32_t ir = id[r], il = tid[l];
-            size_t right = kr < kl;
-            if (kr == kl && has_lo)
-                right = (size_t)lo_less(ps, ir, il);
-            size_t run = (nl - l) & (0 - right);
-            inv += run;
-            if (run)
-                sampler_batch(sm, tid + l, run, ir);
-            k[o] = pick_d(right, kr, kl);
-            id[o] = pick_u(right, ir, il);
-            o++;
-            r += right;
-            l += right ^ 1;
-        }
-    }
-    /* What is left of the right part is in place already. */
-    memcpy(k + o, tk + l, (nl - l) * sizeof *k);
-    memcpy(id + o, tid + l, (nl - l) * sizeof *id);
-    return inv;
+    return merge_two_ends(ps, tk, tid, nl, tk + nl, tid + nl, q - mid, k + p, id + p);
 }
 
 /*
