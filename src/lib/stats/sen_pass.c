@@ -488,6 +488,9 @@ static uint64_t merge_two_ends(const struct pass *ps, const double *L, const uin
     memcpy(oid + o, LI + l, (l2 - l) * sizeof *oid);
     return inv;
 }
+#undef MERGE_STEP_TWO_ENDS
+#undef LESS_HI
+#undef LESS_HILO
 
 /*
  * Merge the sorted blocks k[lo, mid) and k[mid, hi) in place, counting
