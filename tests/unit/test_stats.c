@@ -1165,7 +1165,7 @@ static void test_sen_two_threads(void **state)
     rng_state = 31337;
     rasleak__sen_set_thread_min_n(100);
     const size_t n = 2001;
-    unsigned long evened = 0;
+    unsigned long evened = 0, shared = 0;
     for (int kind = 0; kind < 7; kind++) {
         double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
         assert_non_null(x);
@@ -1209,6 +1209,7 @@ static void test_sen_two_threads(void **state)
                          dlo, dhi);
         }
         evened += rasleak__sen_ctx_counts(c[1]).evened;
+        shared += rasleak__sen_ctx_counts(c[1]).shared;
         rasleak_sen_ctx_free(c[0]);
         rasleak_sen_ctx_free(c[1]);
         free(x);
@@ -1216,6 +1217,8 @@ static void test_sen_two_threads(void **state)
     }
     rasleak__sen_set_thread_min_n(0);
     assert_true(evened > 0);
+    /* Bands listed on two threads filled one buffer from both ends. */
+    assert_true(shared > 0);
 }
 
 int main(void)

@@ -310,16 +310,14 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
         }
         if (b.size <= f->cap) {
             /*
-             * Small enough: list the whole band and select in it.  A half of
-             * a two-thread pass has half the buffer, and could thin where
-             * the whole pass would not: one thread, unless the band fits
-             * half the buffer.
+             * Small enough: list the whole band and select in it.  Its size
+             * is known, so the halves of a two-thread pass share the buffer
+             * (sort_pass_two()) and neither thins, however the band's
+             * pairs fall between them.
              */
-            int two = f->two;
-            f->two = two && b.size <= f->cap / 2;
             rasleak__sen_sampler_init(&sm, f->buf, f->cap, 1.0, &f->rng);
+            sm.known = b.size;
             uint64_t got = rasleak__sen_run_pass(f, b.plo, pb, &b.hi, &sm, &ps);
-            f->two = two;
             if (got != b.size || sm.len != b.size)
                 return RASLEAK_EINVAL;  /* counts disagree: see check_xy() */
             select_listed(f, sm.len, b.below, k, out, m);

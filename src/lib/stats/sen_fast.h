@@ -69,10 +69,15 @@ struct thr {
 struct sampler {
     double *buf;     /* pairs as pack_pair(), slopes after the pass */
     size_t len, cap;
+    ptrdiff_t step;  /* sample i is buf[i * step]: 1, or -1 from the top down */
     double p, ilg;   /* ilg = 1 / log(1 - p) */
     uint64_t skip;   /* inversions still to skip before the next sample */
     int thinned;
     uint64_t *rng;
+    /* Nonzero: the pass has at most this many inversions (a band whose
+     * size is known, listed with p = 1), and the halves of a two-thread
+     * pass may share the buffer (sort_pass_two). */
+    uint64_t known;
 };
 
 /*

@@ -237,6 +237,8 @@ void rasleak__sen_sampler_init(struct sampler *sm, double *buf, size_t cap, doub
     sm->buf = buf;
     sm->len = 0;
     sm->cap = cap;
+    sm->step = 1;
+    sm->known = 0;
     sm->p = p >= 1.0 ? 1.0 : p;
     sm->ilg = sm->p < 1.0 ? 1.0 / log1p(-sm->p) : 0.0;
     sm->thinned = 0;
@@ -250,7 +252,7 @@ static void sampler_halve(struct sampler *sm)
     size_t o = 0;
     for (size_t i = 0; i < sm->len; i++)
         if (rng_next(sm->rng) >> 63)
-            sm->buf[o++] = sm->buf[i];
+            sm->buf[(ptrdiff_t)o++ * sm->step] = sm->buf[(ptrdiff_t)i * sm->step];
     sm->len = o;
     sm->p *= 0.5;
     sm->ilg = 1.0 / log1p(-sm->p);
@@ -264,7 +266,7 @@ static void sampler_put(struct sampler *sm, uint32_t a, uint32_t b)
         if (rng_next(sm->rng) >> 63)
             return;  /* this one was drawn at the old rate */
     }
-    sm->buf[sm->len++] = pack_pair(a, b);
+    sm->buf[(ptrdiff_t)sm->len++ * sm->step] = pack_pair(a, b);
 }
 
 /* Right element w jumped over the r left elements left[0..r): r inversions. */
@@ -628,8 +630,12 @@ static void *sort_half(void *arg)
  * stream and half the buffer; if one half filled its part and thinned, the
  * other is thinned to the same rate, so that the union is still a Bernoulli
  * sample of all the inversions so far, and the last merge samples on at
- * that rate into the whole buffer.  The sorted order is the same too: the
- * sort is stable, and a stable sort has only one result.
+ * that rate into the whole buffer.  Listing a band whose size is known
+ * (sm->known), the halves share the whole buffer instead, from its two
+ * ends: half of it each would thin, and the band be listed again, when
+ * more than half the band's pairs fall in one half of the order.  The
+ * sorted order is the same too: the sort is stable, and a stable sort has
+ * only one result.
  */
 static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
 {
@@ -637,6 +643,7 @@ static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
     uint64_t *rng = &f->rng;
     struct sampler *sm = ps->sm;
     uint64_t rng1 = rng_next(rng);
+    int shared = sm && sm->p >= 1.0 && sm->known && sm->known <= sm->cap;
     struct half h[2];
     for (int i = 0; i < 2; i++) {
         size_t o = i ? mid : 0;
@@ -646,7 +653,15 @@ static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
         h[i].ps.tid = ps->tid + o;
         h[i].id = id + o;
         h[i].n = i ? n - mid : mid;
-        if (sm) {
+        if (shared) {
+            /* The first half fills the buffer from the bottom up, the
+             * second from the top down: together they hold at most
+             * sm->known <= cap, so they never meet, whatever their split. */
+            rasleak__sen_sampler_init(&h[i].sm, sm->buf + (i ? sm->cap - 1 : 0),
+                                      (size_t)sm->known, 1.0, i ? &rng1 : rng);
+            h[i].sm.step = i ? -1 : 1;
+            h[i].ps.sm = &h[i].sm;
+        } else if (sm) {
             size_t c = sm->cap / 2;
             rasleak__sen_sampler_init(&h[i].sm, sm->buf + (i ? c : 0), i ? sm->cap - c : c,
                                       sm->p, i ? &rng1 : rng);
@@ -658,11 +673,14 @@ static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
     if (sm) {
         struct sampler *a = &h[0].sm, *b = &h[1].sm;
         f->counts.evened += a->p != b->p;
+        f->counts.shared += shared;
         while (a->p > b->p)
             sampler_halve(a);
         while (b->p > a->p)
             sampler_halve(b);
-        memmove(sm->buf + a->len, b->buf, b->len * sizeof *sm->buf);
+        /* The second half's samples start at b->buf, or end there, top down. */
+        const double *from = b->step > 0 ? b->buf : b->buf - (b->len ? b->len - 1 : 0);
+        memmove(sm->buf + a->len, from, b->len * sizeof *sm->buf);
         sm->len = a->len + b->len;
         sm->p = a->p;
         sm->ilg = a->ilg;
