@@ -1047,8 +1047,8 @@ static void test_sen_log_unit(void **state)
 
 /*
  * Passes that sort in chunks of 32 and 64 points, so that most merge
- * levels run across chunks, on one thread and on two: every rank, the
- * slope and the interval as the direct method finds them.  A level that
+ * levels run across chunks, on one thread and on two: the slope, an
+ * interval and random ranks as the direct method finds them.  A level that
  * the chunks and the levels across them both skip, or both merge, leaves
  * the order unsorted and the counts wrong.
  */
