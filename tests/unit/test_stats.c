@@ -1155,9 +1155,10 @@ static void test_scratch_blocks(void **state)
  * direct method can check): the same numbers as on one thread and as the
  * direct method, on every kind of series (steps and a constant one
  * included), and on a series whose slopes near the median are almost all
- * pairs within its first half, so that the first half of a listing pass
+ * pairs within its first half, so that the first half of a sampling pass
  * fills its half of the buffer and thins, and the second half is thinned
- * to match.
+ * to match.  A band whose size is known is listed with the halves sharing
+ * the buffer, which this asserts happened.
  */
 static void test_sen_two_threads(void **state)
 {
