@@ -66,6 +66,8 @@ struct thr {
  * fills, it is thinned to half at random and p halves: the result is still
  * a Bernoulli(p) sample.  p = 1 and never thinned means a complete list.
  */
+#define SAMPLER_GAPS 64
+#define SAMPLER_PEND 32
 struct sampler {
     double *buf;     /* pairs as pack_pair(), slopes after the pass */
     size_t len, cap;
@@ -73,7 +75,20 @@ struct sampler {
     double p, ilg;   /* ilg = 1 / log(1 - p) */
     uint64_t skip;   /* inversions still to skip before the next sample */
     int thinned;
+    unsigned halvings;  /* times thinned */
     uint64_t *rng;
+    /* ln u of uniforms drawn ahead, lnu[nlnu..GAPS): one gap costs a
+     * logarithm, and drawn in a batch the logarithms overlap instead of
+     * each waiting for the one before. */
+    unsigned nlnu;
+    double lnu[SAMPLER_GAPS];
+    /* Samples drawn but not yet stored: the left element of each is
+     * *pa[i], somewhere in a block that can be megabytes long, so reading
+     * it at once waits for a cache miss per sample.  They are read in a
+     * batch, loaded ahead, before the block changes (sampler_flush). */
+    unsigned npend;
+    const uint32_t *pa[SAMPLER_PEND];
+    uint32_t pb[SAMPLER_PEND];
     /* Nonzero: the pass has at most this many inversions (a band whose
      * size is known, listed with p = 1), and the halves of a two-thread
      * pass may share the buffer (sort_pass_two). */

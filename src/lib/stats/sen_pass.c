@@ -30,6 +30,14 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#define RARELY(c) __builtin_expect(!!(c), 0)
+#else
+#define NOINLINE
+#define RARELY(c) (c)
+#endif
+
 #define RUN 16           /* insertion-sorted block size of the merge sort */
 
 /*
@@ -185,13 +193,14 @@ static inline double key_hi(const struct thr *th, double x, double y, double *lo
 }
 
 /*
- * ln u for u = rng_unit(), in [2^-53, 1]: u = m 2^e with m in [sqrt(1/2),
- * sqrt(2)), and ln m = 2 atanh(f), f = (m - 1)/(m + 1), |f| < 0.172, by
- * its series to f^15 (the rest is below 1e-13 of ln m).  libm's log costs
- * several times this, and a pass that samples draws one gap per sample:
- * tens of millions at 10^7 points.  The gaps only decide which pairs are
- * sampled; every count and every selected slope is exact whatever they
- * are.  Plain arithmetic, so every platform draws the same gaps.
+ * ln u for u = rng_unit(), in [2^-53, 1], to about 1e-7: u = m 2^e with m
+ * in [sqrt(1/2), sqrt(2)), and ln m = 2 atanh(f), f = (m - 1)/(m + 1),
+ * |f| < 0.172, by its series to f^7 (the rest is below 1e-7 of ln m).
+ * libm's log costs several times this, and a pass that samples draws one
+ * gap per sample: tens of millions at 10^7 points.  The gaps only decide
+ * which pairs are sampled, and a rate off by 1e-7 changes nothing a band
+ * is chosen by; every count and every selected slope is exact whatever
+ * they are.  Plain arithmetic, so every platform draws the same gaps.
  */
 static inline double log_unit(double u)
 {
@@ -201,17 +210,11 @@ static inline double log_unit(double u)
     b = (b & 0xfffffffffffffu) | 0x3ff0000000000000u;
     double m;
     memcpy(&m, &b, sizeof m);
-    if (m > 1.4142135623730951) {
-        m *= 0.5;
-        e++;
-    }
+    int up = m > 1.4142135623730951;
+    m *= up ? 0.5 : 1.0;
+    e += up;
     double f = (m - 1.0) / (m + 1.0), f2 = f * f;
-    double s = 1.0 / 15.0;
-    s = s * f2 + 1.0 / 13.0;
-    s = s * f2 + 1.0 / 11.0;
-    s = s * f2 + 1.0 / 9.0;
-    s = s * f2 + 1.0 / 7.0;
-    s = s * f2 + 1.0 / 5.0;
+    double s = (1.0 / 7.0) * f2 + 1.0 / 5.0;
     s = s * f2 + 1.0 / 3.0;
     s = s * f2 + 1.0;
     return (double)e * 0.6931471805599453 + 2.0 * f * s;
@@ -222,12 +225,27 @@ double rasleak__sen_log_unit(double u)
     return log_unit(u);
 }
 
+/* The next SAMPLER_GAPS values of ln u, the uniforms drawn first. */
+static NOINLINE void draw_logs(struct sampler *sm)
+{
+    uint64_t r = *sm->rng;
+    double *v = sm->lnu;
+    for (unsigned i = 0; i < SAMPLER_GAPS; i++)
+        v[i] = rng_unit(&r);
+    *sm->rng = r;
+    for (unsigned i = 0; i < SAMPLER_GAPS; i++)
+        v[i] = log_unit(v[i]);
+    sm->nlnu = 0;
+}
+
 /* Inversions to skip before the next sample: geometric, P(g) = (1-p)^g p. */
 static uint64_t geom_gap(struct sampler *sm)
 {
     if (sm->p >= 1.0)
         return 0;
-    double g = log_unit(rng_unit(sm->rng)) * sm->ilg;  /* >= 0 */
+    if (sm->nlnu == SAMPLER_GAPS)
+        draw_logs(sm);
+    double g = sm->lnu[sm->nlnu++] * sm->ilg;  /* >= 0 */
     return g < 0x1p62 ? (uint64_t)g : (uint64_t)1 << 62;
 }
 
@@ -243,6 +261,9 @@ void rasleak__sen_sampler_init(struct sampler *sm, double *buf, size_t cap, doub
     sm->ilg = sm->p < 1.0 ? 1.0 / log1p(-sm->p) : 0.0;
     sm->thinned = 0;
     sm->rng = rng;
+    sm->nlnu = SAMPLER_GAPS;
+    sm->npend = 0;
+    sm->halvings = 0;
     sm->skip = geom_gap(sm);
 }
 
@@ -257,10 +278,15 @@ static void sampler_halve(struct sampler *sm)
     sm->p *= 0.5;
     sm->ilg = 1.0 / log1p(-sm->p);
     sm->thinned = 1;
+    sm->halvings++;
 }
 
-static void sampler_put(struct sampler *sm, uint32_t a, uint32_t b)
+/* Store a sample drawn at the rate before `late` halvings. */
+static void sampler_put(struct sampler *sm, uint32_t a, uint32_t b, unsigned late)
 {
+    for (; late; late--)
+        if (rng_next(sm->rng) >> 63)
+            return;
     if (sm->len == sm->cap) {
         sampler_halve(sm);
         if (rng_next(sm->rng) >> 63)
@@ -269,16 +295,54 @@ static void sampler_put(struct sampler *sm, uint32_t a, uint32_t b)
     sm->buf[(ptrdiff_t)sm->len++ * sm->step] = pack_pair(a, b);
 }
 
+/*
+ * Store the samples drawn since the last flush.  All were drawn at the
+ * rate before this flush; one stored after the buffer thinned (here) is
+ * kept with probability 1/2 per halving since, so that every sample is
+ * still one of a Bernoulli sample at the final rate.
+ */
+static NOINLINE void sampler_flush(struct sampler *sm)
+{
+    unsigned n = sm->npend;
+    for (unsigned i = 0; i < n; i++)
+        PREFETCH(sm->pa[i]);
+    unsigned g0 = sm->halvings;
+    for (unsigned i = 0; i < n; i++)
+        sampler_put(sm, *sm->pa[i], sm->pb[i], sm->halvings - g0);
+    sm->npend = 0;
+}
+
 /* Right element w jumped over the r left elements left[0..r): r inversions. */
 static void sampler_batch_slow(struct sampler *sm, const uint32_t *left, size_t r,
                                uint32_t w)
 {
     uint64_t t = sm->skip;
+    /* Listing (p = 1): every one, left[] in order; no miss to hide. */
+    while (t < r && sm->p >= 1.0) {
+        sampler_put(sm, left[t], w, 0);
+        t += sm->p >= 1.0 ? 1 : 1 + geom_gap(sm);  /* thinned: sampling from here */
+    }
     while (t < r) {
-        sampler_put(sm, left[t], w);
+        sm->pa[sm->npend] = left + t;
+        sm->pb[sm->npend] = w;
+        if (++sm->npend == SAMPLER_PEND)
+            sampler_flush(sm);
         t += 1 + geom_gap(sm);
     }
     sm->skip = t - r;
+}
+
+/* One inversion, (a, w), stored at once if drawn. */
+static inline void sampler_one(struct sampler *sm, uint32_t a, uint32_t w)
+{
+    if (sm->skip) {
+        sm->skip--;
+        return;
+    }
+    if (sm->npend)
+        sampler_flush(sm);
+    sampler_put(sm, a, w, 0);
+    sm->skip = geom_gap(sm);
 }
 
 static inline void sampler_batch(struct sampler *sm, const uint32_t *left, size_t r,
@@ -289,12 +353,6 @@ static inline void sampler_batch(struct sampler *sm, const uint32_t *left, size_
     else
         sampler_batch_slow(sm, left, r, w);
 }
-
-#if defined(__GNUC__) || defined(__clang__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE
-#endif
 
 /*
  * Equal high parts: the low parts decide.  Out of line: inlined, its key
@@ -407,8 +465,8 @@ static void merge_window(const struct pass *ps, const double *src, const uint32_
         size_t right = LESS(R[r], RI[r], L[l], LI[l]);                              \
         size_t run = (nl - l) & (0 - right);                                        \
         inv += run;                                                                 \
-        if (SAMPLE && run)                                                          \
-            sampler_batch(sm, LI + l, run, RI[r]);                                  \
+        if (SAMPLE)                                                                 \
+            SKIP_OR_SAMPLE(LI + l, run, RI[r]);                                     \
         out[s] = pick_d(right, R[r], L[l]);                                         \
         oid[s] = pick_u(right, RI[r], LI[l]);                                       \
         r += right;                                                                 \
@@ -416,13 +474,29 @@ static void merge_window(const struct pass *ps, const double *src, const uint32_
         size_t left = LESS(R[r2 - 1], RI[r2 - 1], L[l2 - 1], LI[l2 - 1]);           \
         size_t back = lb & (0 - (left ^ 1));                                        \
         inv += back;                                                                \
-        if (SAMPLE && back)                                                         \
-            sampler_batch(sm, LI + l2, back, RI[r2 - 1]);                           \
+        if (SAMPLE)                                                                 \
+            SKIP_OR_SAMPLE(LI + l2, back, RI[r2 - 1]);                              \
         out[nw - 1 - s] = pick_d(left, L[l2 - 1], R[r2 - 1]);                       \
         oid[nw - 1 - s] = pick_u(left, LI[l2 - 1], RI[r2 - 1]);                     \
         lb += left;                                                                 \
         l2 -= left;                                                                 \
         r2 -= left ^ 1;                                                             \
+    } while (0)
+
+/*
+ * sampler_batch() for the loops from both ends, with the skip in the local
+ * sk: most steps only subtract (0 for a left element taken), and the rare
+ * draw is the one branch that is not predicted.
+ */
+#define SKIP_OR_SAMPLE(left, cnt, w)                      \
+    do {                                                  \
+        if (RARELY((cnt) > sk)) {                         \
+            sm->skip = sk;                                \
+            sampler_batch_slow(sm, (left), (cnt), (w));   \
+            sk = sm->skip;                                \
+        } else {                                          \
+            sk -= (cnt);                                  \
+        }                                                 \
     } while (0)
 
 /* Strictly less on one double, and on (hi, lo) with lo looked up on ties. */
@@ -450,6 +524,7 @@ static uint64_t merge_two_ends(const struct pass *ps, const double *L, const uin
         steps = nr;
     size_t l = 0, r = 0, l2 = nl, r2 = nr, lb = 0, s;
     uint64_t inv = 0;
+    uint64_t sk = sm ? sm->skip : 0;  /* sm->skip, kept in a register */
     if (ps->has_lo && sm)
         for (s = 0; s < steps; s++)
             MERGE_STEP_TWO_ENDS(LESS_HILO, 1);
@@ -462,6 +537,8 @@ static uint64_t merge_two_ends(const struct pass *ps, const double *L, const uin
     else
         for (s = 0; s < steps; s++)
             MERGE_STEP_TWO_ENDS(LESS_HI, 0);
+    if (sm)
+        sm->skip = sk;
     /* The middle, forwards: a right element still jumps every left one
      * the front has not taken, the back's too. */
     size_t o = steps;
@@ -488,9 +565,12 @@ static uint64_t merge_two_ends(const struct pass *ps, const double *L, const uin
     o += r2 - r;
     memcpy(out + o, L + l, (l2 - l) * sizeof *out);
     memcpy(oid + o, LI + l, (l2 - l) * sizeof *oid);
+    if (sm && sm->npend)
+        sampler_flush(sm);  /* before the next merge reuses LI */
     return inv;
 }
 #undef MERGE_STEP_TWO_ENDS
+#undef SKIP_OR_SAMPLE
 #undef LESS_HI
 #undef LESS_HILO
 
@@ -581,7 +661,7 @@ static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
                 size_t j = i;
                 while (j > b && key_less(ps, kv, w, k[j - 1], id[j - 1])) {
                     if (ps->sm)
-                        sampler_batch(ps->sm, &id[j - 1], 1, w);
+                        sampler_one(ps->sm, id[j - 1], w);
                     k[j] = k[j - 1];
                     id[j] = id[j - 1];
                     j--;
