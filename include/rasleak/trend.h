@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define RASLEAK_TREND_FORMAT  "rasleak-trend"
-#define RASLEAK_TREND_VERSION 1
+#define RASLEAK_TREND_VERSION 2
 
 enum rasleak_trend_layout {
     RASLEAK_TREND_JSONL,
@@ -71,7 +71,9 @@ int rasleak_trend_writer_open(struct rasleak_trend_writer **out, FILE *fp,
                               const char *name, enum rasleak_trend_layout layout,
                               struct rasleak_error *err);
 
-/* The header record; `header` is borrowed.  Must be the first call. */
+/* The header record; `header` is borrowed, and its "version" set to the
+ * format version the writer writes (RASLEAK_TREND_VERSION).  Must be the
+ * first call. */
 int rasleak_trend_write_header(struct rasleak_trend_writer *w, json_t *header,
                                struct rasleak_error *err);
 

@@ -248,7 +248,10 @@ static void test_compact_matches_jsonl(void **state)
             full[nfull++] = a.iter;
         assert_int_equal(a.iter, (uint64_t)samples);
         assert_int_equal(b.iter, a.iter);
-        assert_true(a.t == b.t);
+        /* A row keeps its time to the microsecond. */
+        if (!(fabs(a.t - b.t) <= 0.5e-6))
+            fail_msg("sample %d: t %.17g in the compact file, %.17g in JSON Lines", samples,
+                     a.t, b.t);
         assert_int_equal(a.measure, b.measure);
         assert_int_equal(a.measure, samples > 2);
         assert_int_equal(a.ok, b.ok);
@@ -305,8 +308,16 @@ static void test_compact_matches_jsonl(void **state)
     rasleak_trend_sample(second, &first2);
     assert_int_equal(first2.iter, 2000);
     int parts = 1;
-    while ((tc = rasleak_trend_next(second, &rc_, &err)) > 0)
-        parts += tc == RASLEAK_REC_SAMPLE;
+    while ((tc = rasleak_trend_next(second, &rc_, &err)) > 0) {
+        if (tc != RASLEAK_REC_SAMPLE)
+            continue;
+        parts++;
+        /* Rows after the cut take their time from the full sample there. */
+        rasleak_trend_sample(second, &first2);
+        if (!(fabs(first2.t - (double)first2.iter * 0.25) <= 0.5e-6))
+            fail_msg("second part, iteration %llu: t %.17g", (unsigned long long)first2.iter,
+                     first2.t);
+    }
     assert_int_equal(tc, RASLEAK_REC_END);
     while ((tc = rasleak_trend_next(c, &rc_, &err)) > 0)
         parts += tc == RASLEAK_REC_SAMPLE;
@@ -366,6 +377,47 @@ static void test_compact_rows_are_changes(void **state)
         assert_true(smp.value[1] == want[i].rss);
         if (i > 0)
             assert_true(smp.dial_us == want[i].dial);
+    }
+    assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_END);
+    rasleak_trend_close(r);
+}
+
+/*
+ * Version 2: a row's time is the microseconds since the sample before, so
+ * its t is the last full sample's plus all the rows' microseconds since
+ * it; a full sample starts the count again.  Version 1 rows (above) give
+ * t itself.
+ */
+static void test_compact_v2_row_time(void **state)
+{
+    (void)state;
+    write_text("{\"type\":\"header\",\"format\":\"rasleak-trend\",\"version\":2,"
+               "\"targets\":[]}\n"
+               "{\"type\":\"sample\",\"iter\":4,\"t\":0.1,\"phase\":\"warmup\","
+               "\"targets\":{\"self\":{\"handles\":5}}}\n"
+               "[3,200000,true,0,0,[1]]\n"
+               "[1,0,true,0,0,[0]]\n"
+               "[1,123457,true,0,0,[0]]\n"
+               "{\"type\":\"sample\",\"iter\":10,\"t\":2.5,\"phase\":\"warmup\","
+               "\"targets\":{\"self\":{\"handles\":6}}}\n"
+               "[1,7,true,0,0,[1]]\n");
+    static const struct {
+        uint64_t iter;
+        double t;
+    } want[] = {{4, 0.1}, {7, 0.3}, {8, 0.3}, {9, 0.423457}, {10, 2.5}, {11, 2.500007}};
+    struct rasleak_trend_reader *r;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_open(&r, scratch_path, &err), 0);
+    json_t *rec;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        int rc = rasleak_trend_next(r, &rec, &err);
+        if (rc != RASLEAK_REC_SAMPLE)
+            fail_msg("record %zu: %d (%s)", i, rc, err.message);
+        struct rasleak_trend_sample smp;
+        rasleak_trend_sample(r, &smp);
+        assert_int_equal(smp.iter, want[i].iter);
+        if (!(fabs(smp.t - want[i].t) < 1e-12))
+            fail_msg("record %zu: t %.17g, want %.17g", i, smp.t, want[i].t);
     }
     assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_END);
     rasleak_trend_close(r);
@@ -588,6 +640,7 @@ int main(void)
         T(test_roundtrip_json),
         T(test_killed_run_is_readable),
         T(test_compact_matches_jsonl), T(test_compact_rows_are_changes),
+        T(test_compact_v2_row_time),
 #ifdef __GLIBC__
         T(test_compact_after_failed_write),
 #endif

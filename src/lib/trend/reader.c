@@ -76,6 +76,9 @@ struct rasleak_trend_reader {
     size_t ntg, tg_cap;
     unsigned long cols_gen;
     int have_cols;            /* a full sample was read: rows may follow */
+    json_int_t version;       /* the header's */
+    double t_full;            /* version 2: t of the last full sample, */
+    json_int_t t_us;          /* and a row's microseconds since it */
     long cols_line;           /* its line (own count, see abs_line) */
 };
 
@@ -247,14 +250,16 @@ static int check_header(struct rasleak_trend_reader *r, json_t *h, size_t off,
                     fmt ? fmt : "(missing)", RASLEAK_TREND_FORMAT, err);
     json_t *ver = json_object_get(h, "version");
     if (!json_is_integer(ver) || json_integer_value(ver) < 1)
-        return fail(r, off, "header has no valid \"version\" (expected 1)%s%s", NULL, NULL, err);
+        return fail(r, off, "header has no valid \"version\" (expected a whole number from 1)%s%s", NULL, NULL, err);
     if (json_integer_value(ver) > RASLEAK_TREND_VERSION) {
-        char v[32];
+        char v[32], w[32];
         snprintf(v, sizeof v, "%lld", (long long)json_integer_value(ver));
+        snprintf(w, sizeof w, "%d", RASLEAK_TREND_VERSION);
         return fail(r, off,
                     "trend format version %s is newer than this rasleak reads (up to %s)", v,
-                    "1", err);
+                    w, err);
     }
+    r->version = json_integer_value(ver);
     if (!json_is_array(json_object_get(h, "targets")))
         return fail(r, off, "header has no \"targets\" array%s%s", NULL, NULL, err);
     return 0;
@@ -416,6 +421,8 @@ static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
     json_t *d = json_object_get(s, "dial_us"), *h = json_object_get(s, "hangup_us");
     const char *phase = json_string_value(json_object_get(s, "phase"));
     r->smp.t = json_number_value(t);
+    r->t_full = r->smp.t;
+    r->t_us = 0;
     r->smp.measure = !phase || strcmp(phase, "warmup") != 0;
     r->smp.ok = !json_is_false(json_object_get(s, "ok"));
     r->smp.dial_us = json_is_number(d) ? json_number_value(d) : NAN;
@@ -429,7 +436,8 @@ static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
 #define ROW_HEAD 5
 
 /*
- * A compact row: [iter change, t, ok, dial_us, hangup_us, [value changes]...],
+ * A compact row: [iter change, time, ok, dial_us, hangup_us, [value changes]...],
+ * the time the microseconds since the sample before (version 2) or t (1),
  * in the phase of the full sample before it; each value is its column's
  * last value plus the change.
  */
@@ -452,9 +460,14 @@ static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
     if (!json_is_integer(di) || step < 1 || step > INT64_MAX - r->last_iter)
         return fail(r, off, "sample row needs the iterations since the sample before, a whole "
                             "number >= 1, as its first element%s%s", NULL, NULL, err);
-    if (!json_is_number(t) || !isfinite(json_number_value(t)))
-        return fail(r, off, "sample row needs t (seconds since start) as its second "
-                            "element%s%s", NULL, NULL, err);
+    json_int_t dt = json_integer_value(t);
+    if (r->version >= 2 ? !json_is_integer(t) || dt < 0 || dt > ((json_int_t)1 << 52) - r->t_us
+                        : !json_is_number(t) || !isfinite(json_number_value(t)))
+        return fail(r, off, "sample row needs %s as its second element%s",
+                    r->version >= 2 ? "the microseconds since the sample before, a whole "
+                                      "number >= 0,"
+                                    : "t (seconds since start)",
+                    NULL, err);
     if (!json_is_boolean(ok) || !is_count(d) || !is_count(h))
         return fail(r, off, "sample row needs ok (true or false), dial_us and hangup_us as "
                             "its third to fifth elements%s%s", NULL, NULL, err);
@@ -484,7 +497,12 @@ static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
     }
     /* the phase stays the full sample's */
     r->smp.iter = (uint64_t)(r->last_iter + step);
-    r->smp.t = json_number_value(t);
+    if (r->version >= 2) {
+        r->t_us += dt;
+        r->smp.t = r->t_full + (double)r->t_us / 1e6;
+    } else {
+        r->smp.t = json_number_value(t);
+    }
     r->smp.ok = json_is_true(ok);
     r->smp.dial_us = json_number_value(d);
     r->smp.hangup_us = json_number_value(h);
@@ -928,6 +946,7 @@ int rasleak__trend_split(struct rasleak_trend_reader *r, size_t min_bytes,
     }
     t->buf = r->buf;
     t->len = r->len;
+    t->version = r->version;
     t->pos = cut;
     t->mapped = r->mapped;
     t->drop_pos = cut;

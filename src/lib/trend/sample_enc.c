@@ -59,6 +59,14 @@ struct rasleak__sample_enc {
     char *rfalse;    size_t rfalselen;    /* false, */
     /* What rows take from the last full sample, and the sample before. */
     int full_measure;
+    /* The time as written in the last full sample, its value as a reader
+     * parses it (t_known), and a row's time in whole microseconds since
+     * it, as the last row wrote it. */
+    char t_text[NUM_MAX];
+    size_t t_textlen;
+    int t_known;
+    double t_full;
+    int64_t t_acc;
     uint64_t last_iter;
     struct target *tg;
     size_t ntg;
@@ -169,13 +177,16 @@ static size_t number_token(struct rasleak__sample_enc *e, double v, char *out)
     return n <= NUM_MAX ? n : 0;
 }
 
-/* Time is always a real, so that readers see one type. */
-static int append_real(struct rasleak__sample_enc *e, double v)
+/* A full sample's time: always a real, so that readers see one type; kept
+ * for the rows after it. */
+static int append_time(struct rasleak__sample_enc *e, double v)
 {
-    char tmp[NUM_MAX];
     json_real_set(e->jreal, v);
-    size_t n = json_dumpb(e->jreal, tmp, NUM_MAX, FLAGS);
-    return append(e, tmp, n <= NUM_MAX ? n : 0);
+    size_t n = json_dumpb(e->jreal, e->t_text, NUM_MAX, FLAGS);
+    e->t_textlen = n <= NUM_MAX ? n : 0;
+    e->t_known = 0;
+    e->t_acc = 0;
+    return append(e, e->t_text, e->t_textlen);
 }
 
 static int append_number(struct rasleak__sample_enc *e, double v)
@@ -338,7 +349,7 @@ long rasleak__sample_enc_encode(struct rasleak__sample_enc *e,
     e->len = 0;
     e->nref = 0;
     if (append(e, e->head, e->headlen) < 0 || append_number(e, (double)s->iter) < 0 ||
-        append(e, e->t, e->tlen) < 0 || append_real(e, s->t) < 0 ||
+        append(e, e->t, e->tlen) < 0 || append_time(e, s->t) < 0 ||
         (s->measure ? append(e, e->meas, e->measlen) : append(e, e->warm, e->warmlen)) < 0 ||
         (s->ok ? append(e, e->ok, e->oklen) : append(e, e->nok, e->noklen)) < 0 ||
         append(e, e->dial, e->diallen) < 0 || append_number(e, round(s->dial_us)) < 0 ||
@@ -399,9 +410,26 @@ long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
     for (size_t k = 0; k < s->ntargets; k++)
         if (!fits_columns(&e->tg[e->ref[k]], &s->targets[k]))
             return 0;
+    if (!e->t_known) {
+        /* The full sample's time as the reader gets it: from its text. */
+        json_t *j = json_loadb(e->t_text, e->t_textlen, JSON_DECODE_ANY, NULL);
+        if (!json_is_number(j)) {
+            json_decref(j);
+            return -1;
+        }
+        e->t_full = json_number_value(j);
+        json_decref(j);
+        e->t_known = 1;
+    }
+    /* Microseconds since the full sample, never fewer than the row before. */
+    double us = (s->t - e->t_full) * 1e6;
+    int64_t acc = us > 0.0 && us < 0x1p52 ? (int64_t)llround(us) : 0;
+    if (acc < e->t_acc)
+        acc = e->t_acc;
     e->len = 0;
     if (append(e, "[", 1) < 0 || append_number(e, (double)(s->iter - e->last_iter)) < 0 ||
-        append(e, ",", 1) < 0 || append_real(e, s->t) < 0 || append(e, ",", 1) < 0 ||
+        append(e, ",", 1) < 0 || append_number(e, (double)(acc - e->t_acc)) < 0 ||
+        append(e, ",", 1) < 0 ||
         (s->ok ? append(e, e->rtrue, e->rtruelen) : append(e, e->rfalse, e->rfalselen)) < 0 ||
         append_number(e, round(s->dial_us)) < 0 || append(e, ",", 1) < 0 ||
         append_number(e, round(s->hangup_us)) < 0)
@@ -440,6 +468,7 @@ long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
         }
     }
     e->last_iter = s->iter;
+    e->t_acc = acc;
     *text = e->buf;
     return (long)e->len;
 }

@@ -115,6 +115,11 @@ int rasleak_trend_write_header(struct rasleak_trend_writer *w, json_t *header,
 {
     if (w->state != 0)
         return rasleak_error_set(err, RASLEAK_EINVAL, 0, "header written twice");
+    /* What follows is written in this version (compact rows: version 2). */
+    if (!json_is_object(header))
+        return rasleak_error_set(err, RASLEAK_EINVAL, 0, "header is not a JSON object");
+    if (json_object_set_new(header, "version", json_integer(RASLEAK_TREND_VERSION)) < 0)
+        return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
     long n = dump(w, header, err);
     if (n < 0)
         return (int)n;
