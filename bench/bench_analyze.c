@@ -3,6 +3,7 @@
  *
  *   bench_analyze FILE [METRIC]
  *   bench_analyze --stages FILE METRIC...
+ *   bench_analyze --pass FILE METRIC T1 T2 P
  *
  * Runs rasleak_analyze_file() on FILE with one thread and with two, and
  * prints the wall and CPU time of each, the verdicts, and the process's
@@ -12,8 +13,11 @@
  * in the form bench/analyze_scipy.py prints them, so the two can be put
  * side by side.  With --stages, times each statistic the analyzer runs on
  * each named metric, one after the other, and counts the passes of Sen's
- * slope selection: where the time of a large series goes.  A benchmark,
- * not a test: it checks only return codes.
+ * slope selection: where the time of a large series goes.  With --pass,
+ * times one pass of the selection between thresholds T1 < T2 on METRIC,
+ * from the order sorted at T1, three ways, best of 5 each: counting only,
+ * sampling the band's pairs at rate P, and listing them all (when they fit
+ * the buffer).  A benchmark, not a test: it checks only return codes.
  */
 #include <math.h>
 #include <stdint.h>
@@ -26,6 +30,7 @@
 #include "rasleak/analysis.h"
 #include "rasleak/stats.h"
 #include "rasleak/trend.h"
+#include "stats/sen_fast.h"
 #include "stats/sen_internal.h"
 
 static double now_s(void)
@@ -263,8 +268,63 @@ static int stages_all(const char *path, char **metrics, size_t m)
     return rc;
 }
 
+/* The threshold just below c, as the selection puts one (sen_band.c). */
+static struct thr thr_below(double c)
+{
+    struct thr t = {c, -1, 0, 0.0};
+    t.t_lo = (nextafter(c, -INFINITY) - c) / 2.0;
+    return t;
+}
+
+/* --pass: one pass from the order at t1 to t2, counting, sampling, listing. */
+static int pass_times(const char *path, const char *metric, double t1, double t2, double p)
+{
+    struct series ser = {.metric = metric};
+    struct fast f;
+    if (load_metrics(path, &ser, 1) < 0 || ser.n < 2 || !(t1 < t2) ||
+        rasleak__sen_fast_init(&f, ser.x, ser.y, ser.n, 1) < 0) {
+        free_series(&ser, 1);
+        return -1;
+    }
+    if (rasleak__sen_work_alloc(&f) < 0) {
+        rasleak__sen_fast_free(&f);
+        free_series(&ser, 1);
+        return -1;
+    }
+    struct thr a = thr_below(t1), b = thr_below(t2);
+    struct pass ps;
+    for (size_t i = 0; i < f.n; i++)
+        f.ord[0][i] = (uint32_t)i;
+    uint64_t below = rasleak__sen_run_pass(&f, 0, 1, &a, NULL, &ps), band = 0;
+    double best[3] = {INFINITY, INFINITY, INFINITY};
+    size_t kept = 0;
+    for (int r = 0; r < 5; r++) {
+        for (int way = 0; way < 3; way++) {
+            struct sampler sm;
+            rasleak__sen_sampler_init(&sm, f.buf, f.cap, way == 2 ? 1.0 : p, &f.rng);
+            if (way == 2 && band > f.cap)
+                break;
+            double t0 = now_s();
+            uint64_t got = rasleak__sen_run_pass(&f, 1, 2, &b, way ? &sm : NULL, &ps);
+            double t = now_s() - t0;
+            best[way] = t < best[way] ? t : best[way];
+            band = got;
+            kept = way == 1 ? sm.len : kept;
+        }
+    }
+    printf("%s n=%zu: %llu slopes below %.17g, %llu in the band up to %.17g\n"
+           "count %.3f s, sample (p=%g, %zu kept) %.3f s, list %.3f s (best of 5)\n",
+           metric, f.n, (unsigned long long)below, t1, (unsigned long long)band, t2, best[0], p,
+           kept, best[1], best[2]);
+    rasleak__sen_fast_free(&f);
+    free_series(&ser, 1);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 7 && strcmp(argv[1], "--pass") == 0)
+        return pass_times(argv[2], argv[3], atof(argv[4]), atof(argv[5]), atof(argv[6])) < 0;
     if (argc > 3 && strcmp(argv[1], "--stages") == 0) {
         if (stages_all(argv[2], argv + 3, (size_t)(argc - 3)) < 0)
             return 1;
@@ -273,7 +333,8 @@ int main(int argc, char **argv)
     }
     if (argc < 2 || argv[1][0] == '-') {
         fprintf(stderr, "usage: bench_analyze FILE [METRIC]\n"
-                        "       bench_analyze --stages FILE METRIC...\n");
+                        "       bench_analyze --stages FILE METRIC...\n"
+                        "       bench_analyze --pass FILE METRIC T1 T2 P\n");
         return 2;
     }
     if (argc > 2 && plain_stats(argv[1], argv[2]) < 0)

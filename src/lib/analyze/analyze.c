@@ -25,7 +25,7 @@
 #include "platform/threads.h"
 #include "trend/reader_split.h"
 
-#define SPLIT_MIN_BYTES ((size_t)4 << 20)
+#define SPLIT_MIN_BYTES ((size_t)1 << 20)
 /* jansson's allocations for one record come from an arena of this size
  * (a sample record needs about 3 KiB; a larger one falls back to malloc). */
 #define ARENA_BYTES ((size_t)256 << 10)
