@@ -250,7 +250,8 @@ static int check_header(struct rasleak_trend_reader *r, json_t *h, size_t off,
                     fmt ? fmt : "(missing)", RASLEAK_TREND_FORMAT, err);
     json_t *ver = json_object_get(h, "version");
     if (!json_is_integer(ver) || json_integer_value(ver) < 1)
-        return fail(r, off, "header has no valid \"version\" (expected a whole number from 1)%s%s", NULL, NULL, err);
+        return fail(r, off, "header has no valid \"version\" (expected a whole number from 1)%s%s",
+                    NULL, NULL, err);
     if (json_integer_value(ver) > RASLEAK_TREND_VERSION) {
         char v[32], w[32];
         snprintf(v, sizeof v, "%lld", (long long)json_integer_value(ver));
