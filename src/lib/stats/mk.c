@@ -269,37 +269,96 @@ static inline double key_value(uint64_t k)
 
 #define RADIX_PASSES ((64 + RADIX_BITS - 1) / RADIX_BITS)
 
-/* count: RADIX_PASSES x RADIX_SIZE zeroed counters, the caller's. */
-static void radix_sort(uint64_t *key, uint32_t *id, uint64_t *tk, uint32_t *tid, size_t n,
-                       size_t (*count)[RADIX_SIZE])
+/*
+ * One half of the input of a radix pass, on its own thread: counting its
+ * digits, then moving its keys to where the counts of both halves put
+ * them (the first half's before the second's in each digit: stable).
+ */
+struct radix_half {
+    const uint64_t *src;
+    const uint32_t *sid;
+    uint64_t *dst;
+    uint32_t *did;
+    size_t n;
+    unsigned shift;
+    size_t count[RADIX_SIZE];
+    int scatter;
+};
+
+static void *radix_half(void *arg)
 {
+    struct radix_half *h = arg;
+    if (!h->scatter) {
+        memset(h->count, 0, sizeof h->count);
+        for (size_t i = 0; i < h->n; i++)
+            h->count[(h->src[i] >> h->shift) & (RADIX_SIZE - 1)]++;
+        return NULL;
+    }
+    for (size_t i = 0; i < h->n; i++) {
+        size_t o = h->count[(h->src[i] >> h->shift) & (RADIX_SIZE - 1)]++;
+        h->dst[o] = h->src[i];
+        h->did[o] = h->sid[i];
+    }
+    return NULL;
+}
+
+/* Both halves' step, on two threads or, the second empty, on this one. */
+static void radix_halves(struct radix_half *h, int two)
+{
+    if (two) {
+        rasleak__run_two(radix_half, &h[0], &h[1]);
+    } else {
+        radix_half(&h[0]);
+        radix_half(&h[1]);
+    }
+}
+
+/*
+ * Ascending LSD radix sort of key[0..n) with the parallel ids; tk/tid are
+ * scratch of the same length.  With two, each pass counts and moves the
+ * two halves of its input on two threads; the order is the same.
+ */
+static int radix_sort(uint64_t *key, uint32_t *id, uint64_t *tk, uint32_t *tid, size_t n,
+                      int two)
+{
+    struct radix_half *h = malloc(2 * sizeof *h);
+    if (!h)
+        return RASLEAK_ENOMEM;
     uint64_t *src = key, *dst = tk;
     uint32_t *sid = id, *did = tid;
-    for (size_t i = 0; i < n; i++)
-        for (unsigned p = 0; p < RADIX_PASSES; p++)
-            count[p][(key[i] >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+    size_t mid = two ? n / 2 : n;
     for (unsigned p = 0; p < RADIX_PASSES; p++) {
-        unsigned shift = p * RADIX_BITS;
-        if (count[p][(key[0] >> shift) & (RADIX_SIZE - 1)] == n)
+        for (int i = 0; i < 2; i++) {
+            h[i].src = src + (i ? mid : 0);
+            h[i].sid = sid + (i ? mid : 0);
+            h[i].dst = dst;
+            h[i].did = did;
+            h[i].n = i ? n - mid : mid;
+            h[i].shift = p * RADIX_BITS;
+            h[i].scatter = 0;
+        }
+        radix_halves(h, two);
+        unsigned d0 = (unsigned)((src[0] >> h[0].shift) & (RADIX_SIZE - 1));
+        if (h[0].count[d0] + h[1].count[d0] == n)
             continue;  /* one digit for all: the order stays */
         size_t sum = 0;
         for (unsigned d = 0; d < RADIX_SIZE; d++) {
-            size_t c = count[p][d];
-            count[p][d] = sum;
-            sum += c;
+            size_t c0 = h[0].count[d], c1 = h[1].count[d];
+            h[0].count[d] = sum;
+            h[1].count[d] = sum + c0;
+            sum += c0 + c1;
         }
-        for (size_t i = 0; i < n; i++) {
-            size_t o = count[p][(src[i] >> shift) & (RADIX_SIZE - 1)]++;
-            dst[o] = src[i];
-            did[o] = sid[i];
-        }
+        h[0].scatter = h[1].scatter = 1;
+        radix_halves(h, two);
         uint64_t *t = src; src = dst; dst = t;
         uint32_t *ti = sid; sid = did; did = ti;
     }
+    free(h);
     if (src != key) {
         memcpy(key, src, n * sizeof *key);
         memcpy(id, sid, n * sizeof *id);
     }
+    return 0;
 }
 
 static size_t default_lags(size_t n)
@@ -398,18 +457,16 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
     /* Residuals as sortable keys, their ids, and scratch for both: one block. */
     uint64_t *key = rasleak__scratch_get(2 * n * (sizeof *key + sizeof(uint32_t)));
     uint32_t *id = key ? (uint32_t *)(void *)(key + 2 * n) : NULL;
-    size_t (*count)[RADIX_SIZE] = calloc(RADIX_PASSES, sizeof *count);
-    if (!key || !count) {
-        rasleak__scratch_put(key);
-        free(count);
+    if (!key)
         return RASLEAK_ENOMEM;
-    }
     for (size_t i = 0; i < n; i++) {
         key[i] = order_key(y[i] - sen_slope * x[i]);
         id[i] = (uint32_t)i;
     }
-    radix_sort(key, id, key + n, id + n, n, count);
-    free(count);
+    if ((rc = radix_sort(key, id, key + n, id + n, n, two && n >= thread_min_n)) < 0) {
+        rasleak__scratch_put(key);
+        return rc;
+    }
 
     /* Average ranks (1-based), centred on their mean (n+1)/2, by time.  The
      * ranks overwrite the scratch half of the keys, as doubles. */
