@@ -573,7 +573,13 @@ static void test_memcached_clean(void **state)
     assert_int_equal(json_integer_value(json_object_get(cli_series(a, tid, "handles"), "n")), 2000);
     cli_series(a, tid, "handles.socket");
     cli_series(a, tid, "rss_bytes");
-    assert_true(integer(suspects_of(a, tid), "total") <= 1);
+    /* memcached closes a connection when a worker thread reads the
+     * client's close: on a loaded machine the last few may still be open
+     * at the final snapshot (more than one seen with the tests two at a time).
+     * A leak of them would leave about 2,000. */
+    long long total = integer(suspects_of(a, tid), "total");
+    if (total > 4)
+        fail_msg("%lld suspects in memcached, want at most 4", total);
     json_decref(a);
 }
 
