@@ -268,14 +268,6 @@ static int stages_all(const char *path, char **metrics, size_t m)
     return rc;
 }
 
-/* The threshold just below c, as the selection puts one (sen_band.c). */
-static struct thr thr_below(double c)
-{
-    struct thr t = {c, -1, 0, 0.0};
-    t.t_lo = (nextafter(c, -INFINITY) - c) / 2.0;
-    return t;
-}
-
 /* --pass: one pass from the order at t1 to t2, counting, sampling, listing. */
 static int pass_times(const char *path, const char *metric, double t1, double t2, double p)
 {
@@ -291,7 +283,7 @@ static int pass_times(const char *path, const char *metric, double t1, double t2
         free_series(&ser, 1);
         return -1;
     }
-    struct thr a = thr_below(t1), b = thr_below(t2);
+    struct thr a = rasleak__sen_thr_at(t1, -1), b = rasleak__sen_thr_at(t2, -1);
     struct pass ps;
     for (size_t i = 0; i < f.n; i++)
         f.ord[0][i] = (uint32_t)i;
@@ -300,10 +292,10 @@ static int pass_times(const char *path, const char *metric, double t1, double t2
     size_t kept = 0;
     for (int r = 0; r < 5; r++) {
         for (int way = 0; way < 3; way++) {
+            if (way == 2 && band > f.cap)
+                break;  /* too many pairs to list */
             struct sampler sm;
             rasleak__sen_sampler_init(&sm, f.buf, f.cap, way == 2 ? 1.0 : p, &f.rng);
-            if (way == 2 && band > f.cap)
-                break;
             double t0 = now_s();
             uint64_t got = rasleak__sen_run_pass(&f, 1, 2, &b, way ? &sm : NULL, &ps);
             double t = now_s() - t0;

@@ -1229,14 +1229,6 @@ static int cmp_double(const void *a, const void *b)
     return (u > v) - (u < v);
 }
 
-/* The threshold just below c, as the search sets one (sen_band.c). */
-static struct thr thr_below(double c)
-{
-    struct thr t = {c, -1, 0, 0.0};
-    t.t_lo = (nextafter(c, -INFINITY) - c) / 2.0;
-    return t;
-}
-
 /*
  * One sampling pass on its own, on one thread and on two, with chunks of
  * 64 points: every pair it keeps has its slope in the band, and it keeps
@@ -1271,7 +1263,7 @@ static void test_sen_sampled_pass(void **state)
         below += all[k] < c1;
         band += all[k] >= c1 && all[k] < c2;
     }
-    struct thr t1 = thr_below(c1), t2 = thr_below(c2);
+    struct thr t1 = rasleak__sen_thr_at(c1, -1), t2 = rasleak__sen_thr_at(c2, -1);
     static const struct {
         int two;
         size_t cap;

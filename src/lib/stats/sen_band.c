@@ -49,7 +49,7 @@ void rasleak__sen_set_band_z(double z)
 
 /* Thresholds (struct thr, sen_fast.h) made from a slope, and compared. */
 
-static struct thr thr_at(double c, int side)
+struct thr rasleak__sen_thr_at(double c, int side)
 {
     struct thr t = {c, side, 0, 0.0};
     double gap = nextafter(c, side * INFINITY) - c;
@@ -367,16 +367,17 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
         double span = (fb < (double)sn ? fb : (double)sn) - (fa > 0.0 ? fa : 0.0);
         struct thr nlo = b.lo, nhi = b.hi;
         if (fa >= 0.0 && fa < (double)sn) {
-            struct thr t = thr_at(rasleak__sen_select_k(f->buf, sn, (size_t)fa, &f->rng), -1);
+            double v = rasleak__sen_select_k(f->buf, sn, (size_t)fa, &f->rng);
+            struct thr t = rasleak__sen_thr_at(v, -1);
             if (thr_cmp(&t, &b.lo) > 0 && thr_cmp(&t, &b.hi) < 0)
                 nlo = t;
         }
         if (ceil(fb) < (double)sn) {
             /* After the first selection everything from fa on is >= it. */
             size_t from = fa >= 0.0 ? (size_t)fa : 0;
-            struct thr t = thr_at(rasleak__sen_select_k(f->buf + from, sn - from,
-                                                        (size_t)ceil(fb) - from, &f->rng),
-                                  1);
+            double v = rasleak__sen_select_k(f->buf + from, sn - from, (size_t)ceil(fb) - from,
+                                             &f->rng);
+            struct thr t = rasleak__sen_thr_at(v, 1);
             if (thr_cmp(&t, &b.hi) < 0 && thr_cmp(&t, &nlo) > 0)
                 nhi = t;
         }
@@ -389,7 +390,7 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
             double qm = (qa + qb) / 2.0 * (double)sn;
             double c = rasleak__sen_select_k(f->buf, sn, qm < (double)sn ? (size_t)qm : sn - 1,
                                              &f->rng);
-            struct thr tl = thr_at(c, -1), th = thr_at(c, 1);
+            struct thr tl = rasleak__sen_thr_at(c, -1), th = rasleak__sen_thr_at(c, 1);
             if (thr_cmp(&tl, &b.lo) > 0 && thr_cmp(&tl, &b.hi) < 0)
                 nlo = tl;
             if (thr_cmp(&th, &b.hi) < 0 && thr_cmp(&th, &nlo) > 0)

@@ -162,7 +162,9 @@ double rasleak__sen_select_k(double *a, size_t n, size_t k, uint64_t *rng);
 void rasleak__sen_select_ranks(double *s, size_t len, const uint64_t *k, double *out,
                                size_t m, uint64_t *rng);
 
-/* sen_band.c: the fast method. */
+/* sen_band.c: the fast method, and the threshold next to slope c on
+ * side -1 (just below c) or +1 (just above). */
+struct thr rasleak__sen_thr_at(double c, int side);
 int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, size_t n,
                            int two);
 void rasleak__sen_fast_free(struct fast *f);
