@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define RASLEAK_TREND_FORMAT  "rasleak-trend"
-#define RASLEAK_TREND_VERSION 2
+#define RASLEAK_TREND_VERSION 3
 
 enum rasleak_trend_layout {
     RASLEAK_TREND_JSONL,

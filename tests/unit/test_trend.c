@@ -180,7 +180,7 @@ static void expect_bad(const char *text, long line, const char *needle)
  * The same samples to `file` in `layout`: targets "self" (handles,
  * rss_bytes) and "srv" (handles); rss_bytes not available at iterations
  * 1500-1502 and not a whole number at 2300-2302; "maps" added to self
- * from iteration 2000.
+ * from iteration 2000; the dial of iteration 2100 failed.
  */
 static void write_varied(const char *file, enum rasleak_trend_layout layout, int n)
 {
@@ -202,7 +202,7 @@ static void write_varied(const char *file, enum rasleak_trend_layout layout, int
         self[2].value = 100 + i / 10;
         tv[0].count = i >= 2000 ? 3 : 2;
         srv[0].value = i * 3;
-        struct rasleak_sample_record s = {(uint64_t)i, i * 0.25, i > 2, i % 5 != 0,
+        struct rasleak_sample_record s = {(uint64_t)i, i * 0.25, i > 2, i != 2100,
                                           (double)(i % 11), 2.0, tv, 2};
         assert_int_equal(rasleak_trend_write_sample(w, &s, &err), 0);
     }
@@ -255,7 +255,7 @@ static void test_compact_matches_jsonl(void **state)
         assert_int_equal(a.measure, b.measure);
         assert_int_equal(a.measure, samples > 2);
         assert_int_equal(a.ok, b.ok);
-        assert_int_equal(a.ok, samples % 5 != 0);
+        assert_int_equal(a.ok, samples != 2100);
         assert_true(a.dial_us == b.dial_us && a.dial_us == samples % 11);
         assert_true(a.hangup_us == b.hangup_us);
         /* The row keeps the columns where rss_bytes was not measured
@@ -285,11 +285,12 @@ static void test_compact_matches_jsonl(void **state)
     assert_int_equal(rasleak_trend_next(j, &rj, &err), RASLEAK_REC_END);
     assert_int_equal(samples, N);
     /* Full samples: the first, the first of the measured phase, every
-     * RASLEAK_TREND_FULL_EVERY, where the columns change (a new metric),
-     * and where a value or the one before it is not a whole number, whose
-     * change a row could not carry exactly; a metric not measured for a
-     * while is null in the rows. */
-    const uint64_t want[] = {1, 3, 3 + RASLEAK_TREND_FULL_EVERY, 2000, 2300, 2301, 2302, 2303};
+     * RASLEAK_TREND_FULL_EVERY, where the columns change (a new metric), a
+     * failed iteration, and where a value or the one before it is not a
+     * whole number, whose change a row could not carry exactly; a metric
+     * not measured for a while is null in the rows. */
+    const uint64_t want[] = {1,    3,    3 + RASLEAK_TREND_FULL_EVERY,
+                             2000, 2100, 2300, 2301, 2302, 2303};
     assert_int_equal(nfull, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < nfull; i++)
         assert_int_equal(full[i], want[i]);
@@ -418,6 +419,149 @@ static void test_compact_v2_row_time(void **state)
         assert_int_equal(smp.iter, want[i].iter);
         if (!(fabs(smp.t - want[i].t) < 1e-12))
             fail_msg("record %zu: t %.17g, want %.17g", i, smp.t, want[i].t);
+    }
+    assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_END);
+    rasleak_trend_close(r);
+}
+
+#define H3 "{\"type\":\"header\",\"format\":\"rasleak-trend\",\"version\":3," \
+           "\"run\":{\"sample_every\":2},\"targets\":[]}\n"
+#define F3(i, t, h, rss, srv) \
+    "{\"type\":\"sample\",\"iter\":" #i ",\"t\":" #t ",\"phase\":\"measure\",\"targets\":" \
+    "{\"self\":{\"handles\":" #h ",\"rss_bytes\":" #rss "},\"srv\":{\"handles\":" #srv "}}}\n"
+
+/*
+ * Version 3: a row is [dt_us, dial_us, hangup_us, column, change, ...], the
+ * iteration run.sample_every after the sample before, which succeeded; it
+ * lists only the columns (numbered across the full sample's targets) that
+ * differ from the sample before, and the others keep their state, a value
+ * or none (null).
+ */
+static void test_compact_v3_rows(void **state)
+{
+    (void)state;
+    write_text(H3 F3(4, 0.1, 5, 8192, 7)
+               "[200000,7,1,0,3]\n"
+               "[0,0,2,1,null]\n"
+               "[5,0,0]\n"
+               "[5,0,0,1,-4096,2,3]\n"
+               F3(20, 2.5, 6, 4096, 1)
+               "[7,0,0,0,1]\n");
+    static const struct {
+        uint64_t iter;
+        double t, handles, rss, srv, dial;
+    } want[] = {{4, 0.1, 5, 8192, 7, NAN},      {6, 0.3, 8, 8192, 7, 7},
+                {8, 0.3, 8, NAN, 7, 0},         {10, 0.300005, 8, NAN, 7, 0},
+                {12, 0.30001, 8, 4096, 10, 0},  {20, 2.5, 6, 4096, 1, NAN},
+                {22, 2.500007, 7, 4096, 1, 0}};
+    struct rasleak_trend_reader *r;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_open(&r, scratch_path, &err), 0);
+    json_t *rec;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        int rc = rasleak_trend_next(r, &rec, &err);
+        if (rc != RASLEAK_REC_SAMPLE)
+            fail_msg("record %zu: %d (%s)", i, rc, err.message);
+        struct rasleak_trend_sample smp;
+        rasleak_trend_sample(r, &smp);
+        assert_int_equal(smp.iter, want[i].iter);
+        if (!(fabs(smp.t - want[i].t) < 1e-12))
+            fail_msg("record %zu: t %.17g, want %.17g", i, smp.t, want[i].t);
+        assert_int_equal(smp.measure, 1);
+        assert_int_equal(smp.ok, 1);
+        assert_int_equal(smp.n, 3);
+        assert_string_equal(smp.target[2], "srv");
+        assert_true(smp.value[0] == want[i].handles);
+        if (isnan(want[i].rss))
+            assert_true(isnan(smp.value[1]));
+        else
+            assert_true(smp.value[1] == want[i].rss);
+        assert_true(smp.value[2] == want[i].srv);
+        if (!isnan(want[i].dial))
+            assert_true(smp.dial_us == want[i].dial);
+    }
+    assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_END);
+    rasleak_trend_close(r);
+
+    expect_bad(H3 F3(4, 0.1, 5, 8192, 7) "[1,0]\n", 3,
+               "sample row has 2 elements, expected 3 and then pairs of a column");
+    expect_bad(H3 F3(4, 0.1, 5, 8192, 7) "[1,0,0,1]\n", 3, "sample row has 4 elements");
+    expect_bad(H3 F3(4, 0.1, 5, 8192, 7) "[1,0,0,1,1,0,1]\n", 3,
+               "columns must be whole numbers in increasing order below 3 (the columns of the "
+               "full sample on line 2)");
+    expect_bad(H3 F3(4, 0.1, 5, 8192, 7) "[1,0,0,1,1,1,1]\n", 3, "in increasing order");
+    expect_bad(H3 F3(4, 0.1, 5, 8192, 7) "[1,0,0,3,1]\n", 3, "in increasing order below 3");
+    expect_bad(H3 F3(4, 0.1, 5, 8192, 7) "[1,0,0,-1,1]\n", 3, "in increasing order below 3");
+    expect_bad(H3 F3(4, 0.1, 5, 8192, 7) "[1,0,0,2,-8]\n", 3,
+               "metric 'handles' of target 'srv' needs a whole-number change that leaves it >= 0");
+    expect_bad(H3 F3(4, 0.1, 5, 8192, 7) "[1,0,0,0,0.5]\n", 3,
+               "metric 'handles' of target 'self' needs a whole-number change");
+    expect_bad(H3 F3(4, 0.1, 5, 8192, 7) "[-1,0,0]\n", 3,
+               "the microseconds since the sample before, a whole number >= 0, as its first");
+    expect_bad(H3 F3(4, 0.1, 5, 8192, 7) "[1,\"0\",0]\n", 3, "needs dial_us and hangup_us");
+    expect_bad(H3 "[1,0,0]\n", 2, "a sample row before any full sample");
+}
+
+/*
+ * The writer writes a row only for the iteration a stride (the header's
+ * sample_every) after the sample before, when it succeeded: another step
+ * or a failed dial is a full sample, and all read back as written (a
+ * value back after a sample without one, though unchanged, is listed).
+ */
+static void test_compact_v3_stride(void **state)
+{
+    (void)state;
+    FILE *fp = fopen(scratch_path, "w");
+    struct rasleak_trend_writer *w;
+    struct rasleak_error err;
+    assert_int_equal(rasleak_trend_writer_open(&w, fp, scratch_path, RASLEAK_TREND_COMPACT,
+                                               &err), 0);
+    json_t *h = json_pack("{s:s,s:s,s:i,s:{s:I,s:I},s:[{s:s}]}", "type", "header", "format",
+                          "rasleak-trend", "version", 1, "run", "warmup", (json_int_t)0,
+                          "sample_every", (json_int_t)3, "targets", "id", "self");
+    assert_int_equal(rasleak_trend_write_header(w, h, &err), 0);
+    assert_int_equal(json_integer_value(json_object_get(h, "version")), RASLEAK_TREND_VERSION);
+    json_decref(h);
+    static const struct {
+        uint64_t iter;
+        int ok;
+        double handles, rss;
+        char kind;   /* '{' full, '[' row */
+    } s[] = {{3, 1, 10, 4096, '{'},  {6, 1, 11, 4096, '['}, {9, 1, 11, NAN, '['},
+             {12, 1, 11, 4096, '['}, {15, 0, 12, 8192, '{'}, {18, 1, 12, 8192, '['},
+             {20, 1, 13, 8192, '{'}, {23, 1, 13, 8192, '['}};
+    const size_t n = sizeof s / sizeof *s;
+    for (size_t i = 0; i < n; i++) {
+        struct rasleak_metric_value mv[2] = {{"handles", s[i].handles}, {"rss_bytes", s[i].rss}};
+        struct rasleak_target_values tv = {"self", mv, 2};
+        struct rasleak_sample_record smp = {s[i].iter, (double)i, 1, s[i].ok, 1.0, 1.0, &tv, 1};
+        assert_int_equal(rasleak_trend_write_sample(w, &smp, &err), 0);
+    }
+    rasleak_trend_writer_free(w);
+    fclose(fp);
+    FILE *in = fopen(scratch_path, "r");
+    char line[512];
+    assert_non_null(fgets(line, sizeof line, in));  /* the header */
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(fgets(line, sizeof line, in));
+        if (line[0] != s[i].kind)
+            fail_msg("iteration %llu written as %s", (unsigned long long)s[i].iter, line);
+    }
+    fclose(in);
+    struct rasleak_trend_reader *r;
+    assert_int_equal(rasleak_trend_open(&r, scratch_path, &err), 0);
+    json_t *rec;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_SAMPLE);
+        struct rasleak_trend_sample smp;
+        rasleak_trend_sample(r, &smp);
+        assert_int_equal(smp.iter, s[i].iter);
+        assert_int_equal(smp.ok, s[i].ok);
+        assert_true(smp.value[0] == s[i].handles);
+        if (isnan(s[i].rss))
+            assert_true(isnan(smp.value[1]));
+        else
+            assert_true(smp.value[1] == s[i].rss);
     }
     assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_END);
     rasleak_trend_close(r);
@@ -641,6 +785,8 @@ int main(void)
         T(test_killed_run_is_readable),
         T(test_compact_matches_jsonl), T(test_compact_rows_are_changes),
         T(test_compact_v2_row_time),
+        T(test_compact_v3_rows),
+        T(test_compact_v3_stride),
 #ifdef __GLIBC__
         T(test_compact_after_failed_write),
 #endif

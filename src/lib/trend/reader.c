@@ -24,6 +24,7 @@
 
 #include "rasleak/trend.h"
 #include "trend/reader_split.h"
+#include "trend/sample_enc.h"
 
 /* A mapped file is let go of behind the reader in steps of this size, so
  * that reading a file of gigabytes does not hold it all in memory. */
@@ -79,6 +80,7 @@ struct rasleak_trend_reader {
     json_int_t version;       /* the header's */
     double t_full;            /* version 2: t of the last full sample, */
     json_int_t t_us;          /* and a row's microseconds since it */
+    json_int_t stride;        /* version 3: a row's iterations since the sample before */
     long cols_line;           /* its line (own count, see abs_line) */
 };
 
@@ -261,6 +263,7 @@ static int check_header(struct rasleak_trend_reader *r, json_t *h, size_t off,
                     w, err);
     }
     r->version = json_integer_value(ver);
+    r->stride = rasleak__trend_row_stride(h);
     if (!json_is_array(json_object_get(h, "targets")))
         return fail(r, off, "header has no \"targets\" array%s%s", NULL, NULL, err);
     return 0;
@@ -433,8 +436,92 @@ static int check_sample(struct rasleak_trend_reader *r, json_t *s, size_t off,
     return 0;
 }
 
-/* Elements of a compact row before the targets' arrays. */
+/* Elements of a compact row before the targets' arrays (versions 1, 2)
+ * and before the columns' changes (3). */
 #define ROW_HEAD 5
+#define ROW3_HEAD 3
+
+/* A row's time: the microseconds since the sample before (versions 2, 3). */
+static int row_us(struct rasleak_trend_reader *r, json_t *t, size_t off, const char *which,
+                  struct rasleak_error *err)
+{
+    json_int_t dt = json_integer_value(t);
+    if (!json_is_integer(t) || dt < 0 || dt > ((json_int_t)1 << 52) - r->t_us)
+        return fail(r, off, "sample row needs the microseconds since the sample before, a "
+                            "whole number >= 0, as its %s element%s", which, NULL, err);
+    r->t_us += dt;
+    r->smp.t = r->t_full + (double)r->t_us / 1e6;
+    return 0;
+}
+
+/* A column's change in a row: its value now, from its last one. */
+static int apply_change(struct rasleak_trend_reader *r, size_t col, json_t *v, size_t off,
+                        struct rasleak_error *err)
+{
+    if (json_is_null(v)) {
+        r->col_value[col] = NAN;  /* not measured in this sample */
+        return 0;
+    }
+    double now = r->col_last[col] + json_number_value(v);
+    if (!json_is_integer(v) || !(now >= 0) || !isfinite(now))
+        return fail(r, off, "metric '%s' of target '%s' needs a whole-number change that "
+                            "leaves it >= 0 (or null)",
+                    r->col_metric[col], r->col_target[col], err);
+    r->col_last[col] = r->col_value[col] = now;
+    return 0;
+}
+
+/*
+ * A compact row of version 3: [dt_us, dial_us, hangup_us, column, change,
+ * ...], the iteration a stride after the sample before, which succeeded,
+ * in the phase of the full sample before it.  Only the columns that differ
+ * from the sample before are listed, in increasing order, numbered across
+ * the targets of the full sample; the others keep their state.
+ */
+static int check_row3(struct rasleak_trend_reader *r, json_t *row, size_t off,
+                      struct rasleak_error *err)
+{
+    size_t n = json_array_size(row);
+    char a[32], b[96];
+    if (n < ROW3_HEAD || (n - ROW3_HEAD) % 2 != 0) {
+        snprintf(a, sizeof a, "%zu", n);
+        return fail(r, off, "sample row has %s elements, expected 3 and then pairs of a "
+                            "column and its change%s", a, "", err);
+    }
+    json_t *d = json_array_get(row, 1), *h = json_array_get(row, 2);
+    if (!is_count(d) || !is_count(h))
+        return fail(r, off, "sample row needs dial_us and hangup_us as its second and third "
+                            "elements%s%s", NULL, NULL, err);
+    if (r->last_iter > INT64_MAX - r->stride)
+        return fail(r, off, "sample row's iteration is beyond the largest there can be%s%s",
+                    NULL, NULL, err);
+    json_int_t prev = -1;
+    for (size_t i = ROW3_HEAD; i < n; i += 2) {
+        json_t *c = json_array_get(row, i);
+        json_int_t col = json_integer_value(c);
+        if (!json_is_integer(c) || col <= prev || (size_t)col >= r->ncols) {
+            snprintf(a, sizeof a, "%zu", r->ncols);
+            snprintf(b, sizeof b, " (the columns of the full sample on line %ld)",
+                     abs_line(r, r->cols_line));
+            return fail(r, off, "sample row's columns must be whole numbers in increasing "
+                                "order below %s%s", a, b, err);
+        }
+        prev = col;
+        int rc = apply_change(r, (size_t)col, json_array_get(row, i + 1), off, err);
+        if (rc < 0)
+            return rc;
+    }
+    int rc = row_us(r, json_array_get(row, 0), off, "first", err);
+    if (rc < 0)
+        return rc;
+    r->smp.iter = (uint64_t)(r->last_iter + r->stride);
+    r->smp.ok = 1;
+    r->smp.dial_us = json_number_value(d);
+    r->smp.hangup_us = json_number_value(h);
+    r->last_iter = (json_int_t)r->smp.iter;
+    r->have_iter = 1;
+    return 0;
+}
 
 /*
  * A compact row: [iter change, time, ok, dial_us, hangup_us, [value changes]...],
@@ -448,6 +535,8 @@ static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
     if (!r->have_cols)
         return fail(r, off, "a sample row before any full sample: its columns are not "
                             "known%s%s", NULL, NULL, err);
+    if (r->version >= 3)
+        return check_row3(r, row, off, err);
     char a[32], b[80];
     if (json_array_size(row) != ROW_HEAD + r->ntg) {
         snprintf(b, sizeof b, "%zu (the columns of the full sample on line %ld)",
@@ -461,14 +550,9 @@ static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
     if (!json_is_integer(di) || step < 1 || step > INT64_MAX - r->last_iter)
         return fail(r, off, "sample row needs the iterations since the sample before, a whole "
                             "number >= 1, as its first element%s%s", NULL, NULL, err);
-    json_int_t dt = json_integer_value(t);
-    if (r->version >= 2 ? !json_is_integer(t) || dt < 0 || dt > ((json_int_t)1 << 52) - r->t_us
-                        : !json_is_number(t) || !isfinite(json_number_value(t)))
-        return fail(r, off, "sample row needs %s as its second element%s",
-                    r->version >= 2 ? "the microseconds since the sample before, a whole "
-                                      "number >= 0,"
-                                    : "t (seconds since start)",
-                    NULL, err);
+    if (r->version < 2 && (!json_is_number(t) || !isfinite(json_number_value(t))))
+        return fail(r, off, "sample row needs t (seconds since start) as its second "
+                            "element%s%s", NULL, NULL, err);
     if (!json_is_boolean(ok) || !is_count(d) || !is_count(h))
         return fail(r, off, "sample row needs ok (true or false), dial_us and hangup_us as "
                             "its third to fifth elements%s%s", NULL, NULL, err);
@@ -483,27 +567,20 @@ static int check_row(struct rasleak_trend_reader *r, json_t *row, size_t off,
                         err);
         }
         for (size_t i = 0; i < want; i++) {
-            json_t *v = json_array_get(vals, i);
-            if (json_is_null(v)) {
-                r->col_value[first + i] = NAN;  /* not measured in this sample */
-                continue;
-            }
-            double now = r->col_last[first + i] + json_number_value(v);
-            if (!json_is_integer(v) || !(now >= 0) || !isfinite(now))
-                return fail(r, off, "metric '%s' of target '%s' needs a whole-number change that "
-                                    "leaves it >= 0 (or null)",
-                            r->col_metric[first + i], id, err);
-            r->col_last[first + i] = r->col_value[first + i] = now;
+            int rc = apply_change(r, first + i, json_array_get(vals, i), off, err);
+            if (rc < 0)
+                return rc;
         }
     }
     /* the phase stays the full sample's */
-    r->smp.iter = (uint64_t)(r->last_iter + step);
     if (r->version >= 2) {
-        r->t_us += dt;
-        r->smp.t = r->t_full + (double)r->t_us / 1e6;
+        int rc = row_us(r, t, off, "second", err);
+        if (rc < 0)
+            return rc;
     } else {
         r->smp.t = json_number_value(t);
     }
+    r->smp.iter = (uint64_t)(r->last_iter + step);
     r->smp.ok = json_is_true(ok);
     r->smp.dial_us = json_number_value(d);
     r->smp.hangup_us = json_number_value(h);
@@ -948,6 +1025,7 @@ int rasleak__trend_split(struct rasleak_trend_reader *r, size_t min_bytes,
     t->buf = r->buf;
     t->len = r->len;
     t->version = r->version;
+    t->stride = r->stride;
     t->pos = cut;
     t->mapped = r->mapped;
     t->drop_pos = cut;

@@ -31,6 +31,7 @@ struct slot {
     char num[NUM_MAX];
     size_t numlen;           /* 0: no text yet */
     double ref;              /* the value last written: a row writes the change */
+    int absent;              /* the sample before had no value here */
 };
 
 struct target {
@@ -55,8 +56,6 @@ struct rasleak__sample_enc {
     char *dial;      size_t diallen;      /* ,"dial_us": */
     char *hang;      size_t hanglen;      /* ,"hangup_us": */
     char *targets;   size_t targetslen;   /* ,"targets":{ */
-    char *rtrue;     size_t rtruelen;     /* true, in a row */
-    char *rfalse;    size_t rfalselen;    /* false, */
     /* What rows take from the last full sample, and the sample before. */
     int full_measure;
     /* The time as written in the last full sample, its value as a reader
@@ -68,6 +67,7 @@ struct rasleak__sample_enc {
     double t_full;
     int64_t t_acc;
     uint64_t last_iter;
+    uint64_t stride;         /* a row's iteration follows the sample before by this */
     struct target *tg;
     size_t ntg;
     /* The targets of the last full sample, in its order, as indices into
@@ -121,19 +121,6 @@ static char *string_token(json_t *jstr, const char *prefix, const char *s, const
     json_dumpb(jstr, out + pl, n, FLAGS);
     memcpy(out + pl + n, suffix, sl + 1);
     *len = pl + n + sl;
-    return out;
-}
-
-/* jansson's text of a scalar followed by `suffix`; malloc'd. */
-static char *scalar_token(json_t *v, const char *suffix, size_t *len)
-{
-    size_t n = json_dumpb(v, NULL, 0, FLAGS), sl = strlen(suffix);
-    char *out = n ? malloc(n + sl + 1) : NULL;
-    if (!out)
-        return NULL;
-    json_dumpb(v, out, n, FLAGS);
-    memcpy(out + n, suffix, sl + 1);
-    *len = n + sl;
     return out;
 }
 
@@ -232,14 +219,13 @@ int rasleak__sample_enc_new(struct rasleak__sample_enc **out)
         e->dial = member(e->jstr, ",", "dial_us", NULL, &e->diallen);
         e->hang = member(e->jstr, ",", "hangup_us", NULL, &e->hanglen);
         e->targets = member(e->jstr, ",", "targets", NULL, &e->targetslen);
-        e->rtrue = scalar_token(json_true(), ",", &e->rtruelen);
-        e->rfalse = scalar_token(json_false(), ",", &e->rfalselen);
     }
+    e->stride = 1;
     json_decref(sample);
     json_decref(warm);
     json_decref(meas);
     if (!e->head || !e->t || !e->warm || !e->meas || !e->ok || !e->nok || !e->dial ||
-        !e->hang || !e->targets || !e->rtrue || !e->rfalse || reserve(e, 1024) < 0) {
+        !e->hang || !e->targets || reserve(e, 1024) < 0) {
         rasleak__sample_enc_free(e);
         return -1;
     }
@@ -336,6 +322,7 @@ static int encode_target(struct rasleak__sample_enc *e, const struct rasleak_tar
             return -1;
         slot_value(e, s, v);
         s->ref = v;
+        s->absent = 0;
         if ((n++ && append(e, ",", 1) < 0) || append(e, s->key, s->keylen) < 0 ||
             append(e, s->num, s->numlen) < 0)
             return -1;
@@ -401,11 +388,34 @@ static int fits_columns(const struct target *t, const struct rasleak_target_valu
     return c == t->ncols;
 }
 
+json_int_t rasleak__trend_row_stride(json_t *header)
+{
+    json_t *k = json_object_get(json_object_get(header, "run"), "sample_every");
+    return json_is_integer(k) && json_integer_value(k) >= 1 ? json_integer_value(k) : 1;
+}
+
+void rasleak__sample_enc_set_stride(struct rasleak__sample_enc *e, uint64_t stride)
+{
+    e->stride = stride ? stride : 1;
+}
+
+/* Append ",column,change" to a row. */
+static int append_change(struct rasleak__sample_enc *e, size_t col, double change)
+{
+    return append(e, ",", 1) < 0 || append_number(e, (double)col) < 0 ||
+                   append(e, ",", 1) < 0 ||
+                   (isnan(change) ? append(e, "null", 4) : append_number(e, change)) < 0
+               ? -1
+               : 0;
+}
+
 long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
                                     const struct rasleak_sample_record *s, const char **text)
 {
+    /* A row is the iteration a stride after the sample before, which
+     * succeeded, in the phase and columns of the last full sample. */
     if (e->nref == 0 || s->ntargets != e->nref || !s->measure != !e->full_measure ||
-        s->iter <= e->last_iter)
+        !s->ok || s->iter <= e->last_iter || s->iter - e->last_iter != e->stride)
         return 0;
     for (size_t k = 0; k < s->ntargets; k++)
         if (!fits_columns(&e->tg[e->ref[k]], &s->targets[k]))
@@ -427,44 +437,42 @@ long rasleak__sample_enc_encode_row(struct rasleak__sample_enc *e,
     if (acc < e->t_acc)
         acc = e->t_acc;
     e->len = 0;
-    if (append(e, "[", 1) < 0 || append_number(e, (double)(s->iter - e->last_iter)) < 0 ||
-        append(e, ",", 1) < 0 || append_number(e, (double)(acc - e->t_acc)) < 0 ||
-        append(e, ",", 1) < 0 ||
-        (s->ok ? append(e, e->rtrue, e->rtruelen) : append(e, e->rfalse, e->rfalselen)) < 0 ||
-        append_number(e, round(s->dial_us)) < 0 || append(e, ",", 1) < 0 ||
-        append_number(e, round(s->hangup_us)) < 0)
+    if (append(e, "[", 1) < 0 || append_number(e, (double)(acc - e->t_acc)) < 0 ||
+        append(e, ",", 1) < 0 || append_number(e, round(s->dial_us)) < 0 ||
+        append(e, ",", 1) < 0 || append_number(e, round(s->hangup_us)) < 0)
         return -1;
+    /* Only the columns that differ from the sample before: numbered across
+     * the targets of the full sample, each with its change since its last
+     * value, or null when it has none now. */
+    size_t col = 0;
     for (size_t k = 0; k < s->ntargets; k++) {
         struct target *t = &e->tg[e->ref[k]];
         const struct rasleak_target_values *tv = &s->targets[k];
-        if (append(e, ",[", 2) < 0)
-            return -1;
-        for (size_t c = 0; c < t->ncols; c++) {
+        for (size_t c = 0; c < t->ncols; c++, col++) {
             struct slot *sl = &t->slots[t->cols[c]];
             double v = tv->metrics[t->cols[c]].value;
-            if (c && append(e, ",", 1) < 0)
-                return -1;
+            int rc = 0;
             if (isnan(v) || isinf(v)) {
-                if (append(e, "null", 4) < 0)
-                    return -1;
-                continue;
+                if (!sl->absent)
+                    rc = append_change(e, col, NAN);
+            } else if (sl->absent || v != sl->ref) {
+                rc = append_change(e, col, v - sl->ref);
             }
-            int rc = v == sl->ref ? append(e, "0", 1) : append_number(e, v - sl->ref);
             if (rc < 0)
                 return -1;
         }
-        if (append(e, "]", 1) < 0)
-            return -1;
     }
     if (append(e, "]", 1) < 0)
         return -1;
-    /* Written: the next row's changes are from these values. */
+    /* Written: the next row is from these values. */
     for (size_t k = 0; k < s->ntargets; k++) {
         struct target *t = &e->tg[e->ref[k]];
         for (size_t c = 0; c < t->ncols; c++) {
+            struct slot *sl = &t->slots[t->cols[c]];
             double v = s->targets[k].metrics[t->cols[c]].value;
-            if (!isnan(v) && !isinf(v))
-                t->slots[t->cols[c]].ref = v;
+            sl->absent = isnan(v) || isinf(v);
+            if (!sl->absent)
+                sl->ref = v;
         }
     }
     e->last_iter = s->iter;
@@ -495,8 +503,6 @@ void rasleak__sample_enc_free(struct rasleak__sample_enc *e)
     free(e->dial);
     free(e->hang);
     free(e->targets);
-    free(e->rtrue);
-    free(e->rfalse);
     free(e->ref);
     free(e->buf);
     json_decref(e->jint);

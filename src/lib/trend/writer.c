@@ -115,11 +115,12 @@ int rasleak_trend_write_header(struct rasleak_trend_writer *w, json_t *header,
 {
     if (w->state != 0)
         return rasleak_error_set(err, RASLEAK_EINVAL, 0, "header written twice");
-    /* What follows is written in this version (compact rows: version 2). */
+    /* What follows is written in this version (compact rows: version 3). */
     if (!json_is_object(header))
         return rasleak_error_set(err, RASLEAK_EINVAL, 0, "header is not a JSON object");
     if (json_object_set_new(header, "version", json_integer(RASLEAK_TREND_VERSION)) < 0)
         return rasleak_error_set(err, RASLEAK_ENOMEM, ENOMEM, "out of memory");
+    rasleak__sample_enc_set_stride(w->enc, (uint64_t)rasleak__trend_row_stride(header));
     long n = dump(w, header, err);
     if (n < 0)
         return (int)n;
