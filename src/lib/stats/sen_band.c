@@ -480,7 +480,7 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
             sn = 0;  /* caught by the check at the top */
             continue;
         }
-        if (sm.p >= 1.0 && !sm.thinned) {
+        if (sm.p >= 1.0 && !sm.halvings) {
             /* The pass listed the whole band: select in it. */
             select_listed(f, sm.len, below, k, out, m);
             keep_base(f, &b);

@@ -7,6 +7,7 @@
 
 #include "stats/sen_internal.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -74,8 +75,7 @@ struct sampler {
     ptrdiff_t step;  /* sample i is buf[i * step]: 1, or -1 from the top down */
     double p, ilg;   /* ilg = 1 / log(1 - p) */
     uint64_t skip;   /* inversions still to skip before the next sample */
-    int thinned;
-    unsigned halvings;  /* times thinned */
+    unsigned halvings;  /* times thinned: 0, a complete list at p = 1 */
     uint64_t *rng;
     /* ln u of uniforms drawn ahead, lnu[nlnu..GAPS): one gap costs a
      * logarithm, and drawn in a batch the logarithms overlap instead of
@@ -91,8 +91,13 @@ struct sampler {
     uint32_t pb[SAMPLER_PEND];
     /* Nonzero: the pass has at most this many inversions (a band whose
      * size is known, listed with p = 1), and the halves of a two-thread
-     * pass may share the buffer (sort_pass_two). */
+     * pass may fill the buffer from its two ends without counting. */
     uint64_t known;
+    /* A half of a two-thread pass of unknown size: the slots of the
+     * shared buffer both halves have taken so far, of room_cap, and how
+     * many it takes when its own are full (sampler_grow). */
+    atomic_size_t *room;
+    size_t room_cap, room_step;
 };
 
 /*

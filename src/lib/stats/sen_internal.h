@@ -17,6 +17,7 @@ struct rasleak__sen_counts {
     unsigned long evened;   /* two-thread passes whose halves thinned unevenly */
     unsigned long refilled; /* bands missed above that took the round-0 sample */
     unsigned long shared;   /* two-thread listings whose halves shared the buffer */
+    unsigned long grown;    /* two-thread passes in which a half took over half of it */
 };
 struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c);
 

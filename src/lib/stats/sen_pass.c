@@ -256,15 +256,35 @@ void rasleak__sen_sampler_init(struct sampler *sm, double *buf, size_t cap, doub
     sm->len = 0;
     sm->cap = cap;
     sm->step = 1;
-    sm->known = 0;
     sm->p = p >= 1.0 ? 1.0 : p;
     sm->ilg = sm->p < 1.0 ? 1.0 / log1p(-sm->p) : 0.0;
-    sm->thinned = 0;
     sm->rng = rng;
     sm->nlnu = SAMPLER_GAPS;
     sm->npend = 0;
     sm->halvings = 0;
+    sm->known = 0;
+    sm->room = NULL;
     sm->skip = geom_gap(sm);
+}
+
+/*
+ * A half of a two-thread pass whose slots are full takes more from the
+ * shared buffer, up to what the other half left: the first half fills it
+ * from the bottom up, the second from the top down, and what both took is
+ * one count, so they never meet however unevenly the pairs fall.  Zero
+ * when the buffer is full: then the half thins.
+ */
+static NOINLINE int sampler_grow(struct sampler *sm)
+{
+    size_t cur = atomic_load_explicit(sm->room, memory_order_relaxed), take;
+    do {
+        take = sm->room_cap - cur < sm->room_step ? sm->room_cap - cur : sm->room_step;
+        if (take == 0)
+            return 0;
+    } while (!atomic_compare_exchange_weak_explicit(sm->room, &cur, cur + take,
+                                                    memory_order_relaxed, memory_order_relaxed));
+    sm->cap += take;
+    return 1;
 }
 
 /* Keep each sample with probability 1/2: a Bernoulli sample at p / 2. */
@@ -277,7 +297,6 @@ static void sampler_halve(struct sampler *sm)
     sm->len = o;
     sm->p *= 0.5;
     sm->ilg = 1.0 / log1p(-sm->p);
-    sm->thinned = 1;
     sm->halvings++;
 }
 
@@ -287,7 +306,7 @@ static void sampler_put(struct sampler *sm, uint32_t a, uint32_t b, unsigned lat
     for (; late; late--)
         if (rng_next(sm->rng) >> 63)
             return;
-    if (sm->len == sm->cap) {
+    while (sm->len == sm->cap && !(sm->room && sampler_grow(sm))) {
         sampler_halve(sm);
         if (rng_next(sm->rng) >> 63)
             return;  /* this one was drawn at the old rate */
@@ -707,15 +726,17 @@ static void *sort_half(void *arg)
  * of the key and scratch arrays, and this thread then merges the two.  The
  * count is the same: the inversions within each half plus those between
  * them, which the last merge finds.  Sampling, each half has its own random
- * stream and half the buffer; if one half filled its part and thinned, the
- * other is thinned to the same rate, so that the union is still a Bernoulli
- * sample of all the inversions so far, and the last merge samples on at
- * that rate into the whole buffer.  Listing a band whose size is known
- * (sm->known), the halves share the whole buffer instead, from its two
- * ends: half of it each would thin, and the band be listed again, when
- * more than half the band's pairs fall in one half of the order.  The
- * sorted order is the same too: the sort is stable, and a stable sort has
- * only one result.
+ * stream, and the two fill the buffer from its two ends.  Listing a band
+ * whose size is known (sm->known), they never meet.  Otherwise each starts
+ * with a quarter of it and takes more of the rest as it needs it
+ * (sampler_grow): with half of it each, a band listed or sampled whose
+ * pairs fall mostly in one half of the order thinned there, and was
+ * listed again, while the other half's slots stayed empty.  If one half
+ * thinned all the same (the buffer was full), the other is thinned to the
+ * same rate, so that the union is still a Bernoulli sample of all the
+ * inversions so far, and the last merge samples on at that rate into the
+ * whole buffer.  The sorted order is the same too: the sort is stable,
+ * and a stable sort has only one result.
  */
 static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
 {
@@ -723,7 +744,14 @@ static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
     uint64_t *rng = &f->rng;
     struct sampler *sm = ps->sm;
     uint64_t rng1 = rng_next(rng);
+    /* Unless the size is known, each half starts with a quarter of the
+     * buffer, so that one that thins has room to, and takes more as it
+     * needs it, a 64th at a time. */
     int shared = sm && sm->p >= 1.0 && sm->known && sm->known <= sm->cap;
+    size_t first = !sm ? 0 : shared ? (size_t)sm->known : sm->cap / 4;
+    size_t room_step = sm ? (sm->cap / 64 > 4096 ? sm->cap / 64 : 4096) : 0;
+    atomic_size_t room;
+    atomic_init(&room, 2 * first);
     struct half h[2];
     for (int i = 0; i < 2; i++) {
         size_t o = i ? mid : 0;
@@ -733,18 +761,15 @@ static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
         h[i].ps.tid = ps->tid + o;
         h[i].id = id + o;
         h[i].n = i ? n - mid : mid;
-        if (shared) {
+        if (sm) {
             /* The first half fills the buffer from the bottom up, the
-             * second from the top down: together they hold at most
-             * sm->known <= cap, so they never meet, whatever their split. */
-            rasleak__sen_sampler_init(&h[i].sm, sm->buf + (i ? sm->cap - 1 : 0),
-                                      (size_t)sm->known, 1.0, i ? &rng1 : rng);
+             * second from the top down. */
+            rasleak__sen_sampler_init(&h[i].sm, sm->buf + (i ? sm->cap - 1 : 0), first, sm->p,
+                                      i ? &rng1 : rng);
             h[i].sm.step = i ? -1 : 1;
-            h[i].ps.sm = &h[i].sm;
-        } else if (sm) {
-            size_t c = sm->cap / 2;
-            rasleak__sen_sampler_init(&h[i].sm, sm->buf + (i ? c : 0), i ? sm->cap - c : c,
-                                      sm->p, i ? &rng1 : rng);
+            h[i].sm.room = shared ? NULL : &room;
+            h[i].sm.room_cap = sm->cap;
+            h[i].sm.room_step = room_step;
             h[i].ps.sm = &h[i].sm;
         }
     }
@@ -754,6 +779,7 @@ static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
         struct sampler *a = &h[0].sm, *b = &h[1].sm;
         f->counts.evened += a->p != b->p;
         f->counts.shared += shared;
+        f->counts.grown += !shared && (a->cap > sm->cap / 2 || b->cap > sm->cap / 2);
         while (a->p > b->p)
             sampler_halve(a);
         while (b->p > a->p)
@@ -764,7 +790,7 @@ static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
         sm->len = a->len + b->len;
         sm->p = a->p;
         sm->ilg = a->ilg;
-        sm->thinned = a->thinned || b->thinned;
+        sm->halvings = a->halvings;  /* = b's: both went from sm->p to a->p */
         sm->skip = geom_gap(sm);
     }
     ps->has_lo = h[0].ps.has_lo || h[1].ps.has_lo;
@@ -791,7 +817,7 @@ uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct th
          * two-thread pass has a million points or more). */
         rasleak__sen_pairs_to_slopes(&f->pt, sm->buf, sm->len,
                                      f->two && sm->len >= f->n / 4);
-        f->counts.thinned += sm->thinned;
+        f->counts.thinned += sm->halvings != 0;
     }
     return inv;
 }
