@@ -236,6 +236,21 @@ static int keep_band(struct fast *f, const struct band *b, int phi, size_t sn)
     return 0;
 }
 
+/*
+ * How many of a band's est pairs to sample.  The next round lists about
+ * BAND_Z est / sqrt(m) of them, so a smaller sample makes that list
+ * longer; a sample costs about what a listed pair does (storing it,
+ * turning it into a slope, selecting among them), and the two together
+ * cost least near m = (1.5 est)^(2/3).  That is f->m for the first bands
+ * of a search of 10^7 points, and about 3 million, not 10, for the
+ * narrower bands of the interval's ranks.
+ */
+static double sample_size(const struct fast *f, double est)
+{
+    double m = pow(1.5 * est, 2.0 / 3.0);
+    return m < (double)f->m ? m : (double)f->m;
+}
+
 /* The ranks k[0..m) do not share a band any more: one band each. */
 static int split(struct fast *f, const uint64_t *k, double *out, size_t m)
 {
@@ -439,7 +454,7 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
         double est = span / (double)sn * (double)b.size;
         if (est < 1.0)
             est = 1.0;
-        double p = est <= (double)f->cap ? 1.0 : (double)f->m / est;
+        double p = est <= (double)f->cap ? 1.0 : sample_size(f, est) / est;
         int pout = moved_lo ? pb : pa;
         rasleak__sen_sampler_init(&sm, f->buf, f->cap, p, &f->rng);
         uint64_t size = rasleak__sen_run_pass(f, plo, pout, &nhi, one_value ? NULL : &sm, &ps);
