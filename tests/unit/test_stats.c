@@ -863,6 +863,47 @@ static void test_mk_two_threads(void **state)
     rasleak__mk_set_thread_min_n(0);
 }
 
+/*
+ * Mann-Kendall's S and tied pairs against the sum over every pair, on one
+ * thread and two, at sizes whose merges reach the levels that merge in
+ * place (series that grow, whose runs barely overlap) and those that do
+ * not (values in random order, or reversed).
+ */
+static void test_mk_brute(void **state)
+{
+    (void)state;
+    rng_state = 77;
+    rasleak__mk_set_thread_min_n(100);
+    static const size_t sizes[] = {1000, 4099};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        for (int kind = 0; kind < 9; kind++) {
+            double *x, *y;
+            new_series(kind < 6 ? kind : 0, n, &x, &y);
+            for (size_t i = 0; kind >= 6 && i < n; i++)
+                y[i] = kind == 6   ? unit()
+                       : kind == 7 ? (double)(n - i) + floor(3.0 * unit())
+                                   : 0.3 * (double)i + 200.0 * unit();
+            double s = 0, tied = 0;
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = i + 1; j < n; j++) {
+                    s += (y[j] > y[i]) - (y[j] < y[i]);
+                    tied += y[j] == y[i];
+                }
+            for (int two = 0; two < 2; two++) {
+                struct rasleak_mk mk;
+                assert_int_equal(rasleak__mk(y, n, two, &mk), 0);
+                if (mk.s != s || mk.tied != tied)
+                    fail_msg("n=%zu kind=%d two=%d: S %.0f tied %.0f, want %.0f and %.0f", n,
+                             kind, two, mk.s, mk.tied, s, tied);
+            }
+            free(x);
+            free(y);
+        }
+    }
+    rasleak__mk_set_thread_min_n(0);
+}
+
 /* The interval's ranks (0-based) as rasleak_sen_interval() picks them. */
 static void interval_ranks(size_t n, double var, double *rl, double *ru)
 {
@@ -1320,6 +1361,7 @@ int main(void)
         cmocka_unit_test(test_sen_ctx_equals_separate),
         cmocka_unit_test(test_sen_ctx_known_zeros),
         cmocka_unit_test(test_mk_two_threads),
+        cmocka_unit_test(test_mk_brute),
         cmocka_unit_test(test_hamed_rao_lags),
         cmocka_unit_test(test_sen_ctx_kept_band),
         cmocka_unit_test(test_sen_missed_bands),

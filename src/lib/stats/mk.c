@@ -59,9 +59,84 @@ static uint64_t merge_count(const double *src, size_t lo, size_t mid, size_t hi,
 }
 
 /*
+ * Where the sorted runs v[lo..mid) and v[mid..hi), v[mid] < v[mid-1],
+ * overlap: *p is the first left value above v[mid] (those before it are
+ * <= every right one), *q the first right value not below v[mid-1] (those
+ * from it on are >= every left one).  Both found by galloping away from
+ * mid: a few probes where the runs barely overlap, as in a series that
+ * grows, where each value is out of place only by its noise.
+ */
+static void overlap(const double *v, size_t lo, size_t mid, size_t hi, size_t *p, size_t *q)
+{
+    size_t b = mid - 1, step = 1;
+    while (b >= lo + step && v[mid] < v[b - step]) {
+        b -= step;
+        step *= 2;
+    }
+    size_t a = b >= lo + step ? b - step + 1 : lo;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (v[mid] < v[m])
+            b = m;
+        else
+            a = m + 1;
+    }
+    *p = a;
+    a = mid;
+    step = 1;
+    while (a + step < hi && v[a + step] < v[mid - 1]) {
+        a += step;
+        step *= 2;
+    }
+    b = a + step < hi ? a + step : hi;
+    a++;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (!(v[m] < v[mid - 1]))
+            b = m;
+        else
+            a = m + 1;
+    }
+    *q = a;
+}
+
+/*
+ * Merge the runs src[lo..mid) and src[mid..hi) and count the strict
+ * inversions between them, adding the values that moved to *moved.  With
+ * dst, into dst[lo..hi) (the values outside the overlap copied as they
+ * are); without, in place, through the scratch tv, touching only the
+ * overlap.
+ */
+static uint64_t merge_runs(double *src, size_t lo, size_t mid, size_t hi, double *dst,
+                           double *tv, size_t *moved)
+{
+    if (!(src[mid] < src[mid - 1])) {
+        if (dst)
+            memcpy(dst + lo, src + lo, (hi - lo) * sizeof *dst);
+        return 0;  /* already in order */
+    }
+    size_t p, q;
+    overlap(src, lo, mid, hi, &p, &q);
+    *moved += q - p;
+    if (dst) {
+        memcpy(dst + lo, src + lo, (p - lo) * sizeof *dst);
+        memcpy(dst + q, src + q, (hi - q) * sizeof *dst);
+        return merge_count(src, p, mid, q, dst);
+    }
+    memcpy(tv, src + p, (q - p) * sizeof *tv);
+    return merge_count(tv, 0, mid - p, q - p, src + p);
+}
+
+/*
  * Stable ascending sort of v[0..n), returning the number of strict
  * inversions (pairs i<j with v[j] < v[i]).  tv is scratch of the same
  * length.  Bottom-up, so no recursion depth to worry about at n = 1e7.
+ * A level merges from one array into the other, as long as the runs
+ * overlap much; once they overlap in less than a quarter of the values
+ * (a growing series: values out of place only by their noise), the levels
+ * above merge in place, moving only the overlaps, so that they cost about
+ * what their inversions do instead of a pass over every value each.  The
+ * sorted values end in v.
  */
 static uint64_t sort_count(double *v, double *tv, size_t n)
 {
@@ -81,14 +156,23 @@ static uint64_t sort_count(double *v, double *tv, size_t n)
         }
     }
 
-    double *src = v, *dst = tv;
+    double *src = v, *oth = tv;
+    int in_place = 0;
     for (size_t w = MK_RUN; w < n; w *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * w) {
-            size_t mid = lo + w < n ? lo + w : n;
+        size_t moved = 0;
+        for (size_t lo = 0; lo + w < n; lo += 2 * w) {
             size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
-            inv += merge_count(src, lo, mid, hi, dst);
+            inv += merge_runs(src, lo, lo + w, hi, in_place ? NULL : oth, oth, &moved);
         }
-        double *t = src; src = dst; dst = t;
+        if (!in_place) {
+            /* A last run without a partner is copied as it is. */
+            size_t tail = n % (2 * w) > w ? 0 : n % (2 * w);
+            memcpy(oth + n - tail, src + n - tail, tail * sizeof *oth);
+            double *t = src;
+            src = oth;
+            oth = t;
+            in_place = moved < n / 4;
+        }
     }
     if (src != v)
         memcpy(v, src, n * sizeof *v);
@@ -112,14 +196,14 @@ static void *sort_half(void *arg)
  * sort_count() of v[0..n) with each half sorted on its own thread
  * and the two merged on the calling one; the inversions are a count, so
  * the result is the same however the work is cut.  The sorted values end
- * in tv.
+ * in v.
  */
 static uint64_t sort_count_two(double *v, double *tv, size_t n)
 {
-    size_t mid = n / 2;
+    size_t mid = n / 2, moved = 0;
     struct sort_half h[2] = {{v, tv, mid, 0}, {v + mid, tv + mid, n - mid, 0}};
     rasleak__run_two(sort_half, &h[0], &h[1]);
-    return h[0].inv + h[1].inv + merge_count(v, 0, mid, n, tv);
+    return h[0].inv + h[1].inv + merge_runs(v, 0, mid, n, NULL, tv, &moved);
 }
 
 /* Continuity-corrected score and two-sided p-value for S with variance var. */
@@ -163,10 +247,9 @@ int rasleak__mk(const double *y, size_t n, int two, struct rasleak_mk *out)
     memcpy(v, y, n * sizeof *v);
     uint64_t disc;
     const double *sv = v;
-    if (two && n >= thread_min_n) {
+    if (two && n >= thread_min_n)
         disc = sort_count_two(v, v + n, n);
-        sv = v + n;
-    } else
+    else
         disc = sort_count(v, v + n, n);
 
     /*
