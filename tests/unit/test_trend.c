@@ -383,6 +383,23 @@ static void test_compact_rows_are_changes(void **state)
     rasleak_trend_close(r);
 }
 
+/* The next record of r, record i of a test: a sample of this iteration
+ * and time (to 1e-12 s). */
+static void next_sample_at(struct rasleak_trend_reader *r, size_t i, uint64_t iter, double t,
+                           struct rasleak_trend_sample *smp)
+{
+    json_t *rec;
+    struct rasleak_error err;
+    memset(&err, 0, sizeof err);
+    int rc = rasleak_trend_next(r, &rec, &err);
+    if (rc != RASLEAK_REC_SAMPLE)
+        fail_msg("record %zu: %d (%s)", i, rc, err.message);
+    rasleak_trend_sample(r, smp);
+    assert_int_equal(smp->iter, iter);
+    if (!(fabs(smp->t - t) < 1e-12))
+        fail_msg("record %zu: t %.17g, want %.17g", i, smp->t, t);
+}
+
 /*
  * Version 2: a row's time is the microseconds since the sample before, so
  * its t is the last full sample's plus all the rows' microseconds since
@@ -411,14 +428,8 @@ static void test_compact_v2_row_time(void **state)
     assert_int_equal(rasleak_trend_open(&r, scratch_path, &err), 0);
     json_t *rec;
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
-        int rc = rasleak_trend_next(r, &rec, &err);
-        if (rc != RASLEAK_REC_SAMPLE)
-            fail_msg("record %zu: %d (%s)", i, rc, err.message);
         struct rasleak_trend_sample smp;
-        rasleak_trend_sample(r, &smp);
-        assert_int_equal(smp.iter, want[i].iter);
-        if (!(fabs(smp.t - want[i].t) < 1e-12))
-            fail_msg("record %zu: t %.17g, want %.17g", i, smp.t, want[i].t);
+        next_sample_at(r, i, want[i].iter, want[i].t, &smp);
     }
     assert_int_equal(rasleak_trend_next(r, &rec, &err), RASLEAK_REC_END);
     rasleak_trend_close(r);
@@ -459,14 +470,8 @@ static void test_compact_v3_rows(void **state)
     assert_int_equal(rasleak_trend_open(&r, scratch_path, &err), 0);
     json_t *rec;
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
-        int rc = rasleak_trend_next(r, &rec, &err);
-        if (rc != RASLEAK_REC_SAMPLE)
-            fail_msg("record %zu: %d (%s)", i, rc, err.message);
         struct rasleak_trend_sample smp;
-        rasleak_trend_sample(r, &smp);
-        assert_int_equal(smp.iter, want[i].iter);
-        if (!(fabs(smp.t - want[i].t) < 1e-12))
-            fail_msg("record %zu: t %.17g, want %.17g", i, smp.t, want[i].t);
+        next_sample_at(r, i, want[i].iter, want[i].t, &smp);
         assert_int_equal(smp.measure, 1);
         assert_int_equal(smp.ok, 1);
         assert_int_equal(smp.n, 3);
