@@ -1281,6 +1281,66 @@ static int cmp_double(const void *a, const void *b)
  * their blocks.  A pair read from the wrong place, or after its block
  * changed, has a slope from anywhere.
  */
+/*
+ * A counter that steps between flat stretches (pages of memory, handles)
+ * has keys that fall along each stretch at thresholds near its slope: the
+ * passes reverse those runs and count their pairs, and every number stays
+ * the direct method's, on one thread and two, stretches whole or broken
+ * by noise.  Keys in no order, whose runs are short, are left alone.
+ */
+static void test_sen_falling_runs(void **state)
+{
+    (void)state;
+    rng_state = 4242;
+    rasleak__sen_set_thread_min_n(100);
+    const size_t n = 3001;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    assert_non_null(x);
+    assert_non_null(y);
+    for (int noisy = 0; noisy < 2; noisy++) {
+        for (int two = 0; two < 2; two++) {
+            for (size_t i = 0; i < n; i++) {
+                x[i] = (double)(i + 1);
+                /* A page every 37 points; noise smaller than a step of the
+                 * slope only shortens the runs. */
+                y[i] = 4096.0 * (double)(i / 37) + (noisy ? floor(40.0 * unit()) : 0.0);
+            }
+            struct rasleak_mk mk;
+            assert_int_equal(rasleak_mk(y, n, &mk), 0);
+            struct rasleak_sen_ctx *c;
+            assert_int_equal(rasleak_sen_ctx_new(x, y, n, &c), 0);
+            assert_int_equal(rasleak_sen_ctx_set_threads(c, two ? 0 : 1), 0);
+            static const double widen[] = {1.0, 30.0};
+            char what[64];
+            snprintf(what, sizeof what, "stairs noisy=%d two=%d", noisy, two);
+            expect_direct(c, x, y, n, &mk, widen, 2, 4, what);
+            assert_true(rasleak__sen_ctx_counts(c).falls >= n / 37);
+            rasleak_sen_ctx_free(c);
+        }
+    }
+    /* Noise alone: at 200,000 points some runs of 8 fall by chance. */
+    const size_t big = 200000;
+    double *bx = malloc(big * sizeof *bx), *by = malloc(big * sizeof *by);
+    assert_non_null(bx);
+    assert_non_null(by);
+    for (size_t i = 0; i < big; i++) {
+        bx[i] = (double)i;
+        by[i] = unit();
+    }
+    struct rasleak_sen_ctx *c;
+    double slope;
+    assert_int_equal(rasleak_sen_ctx_new(bx, by, big, &c), 0);
+    assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
+    assert_true(rasleak__sen_ctx_counts(c).passes > 0);
+    assert_int_equal(rasleak__sen_ctx_counts(c).falls, 0);
+    rasleak_sen_ctx_free(c);
+    rasleak__sen_set_thread_min_n(0);
+    free(bx);
+    free(by);
+    free(x);
+    free(y);
+}
+
 static void test_sen_sampled_pass(void **state)
 {
     (void)state;
@@ -1370,6 +1430,7 @@ int main(void)
         cmocka_unit_test(test_scratch_blocks),
         cmocka_unit_test(test_sen_two_threads),
         cmocka_unit_test(test_sen_sampled_pass),
+        cmocka_unit_test(test_sen_falling_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

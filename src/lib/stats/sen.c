@@ -535,7 +535,7 @@ int rasleak__sen_ctx_rank(struct rasleak_sen_ctx *c, uint64_t k, double *out)
 
 struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c)
 {
-    struct rasleak__sen_counts none = {0, 0, 0, 0, 0, 0};
+    struct rasleak__sen_counts none = {0, 0, 0, 0, 0, 0, 0};
     return c->ready ? c->f.counts : none;
 }
 

@@ -121,6 +121,7 @@ struct pass {
     double *klo;         /* low part of each point's key, by point */
     struct sampler *sm;  /* NULL: count only */
     int has_lo;          /* some key has a nonzero low part */
+    unsigned long falls; /* runs of falling keys reversed (reverse_falls()) */
 };
 
 struct fast {

@@ -18,6 +18,7 @@ struct rasleak__sen_counts {
     unsigned long refilled; /* bands missed above that took the round-0 sample */
     unsigned long shared;   /* two-thread listings whose halves shared the buffer */
     unsigned long grown;    /* two-thread passes in which a half took over half of it */
+    unsigned long falls;    /* runs of falling keys the passes reversed */
 };
 struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c);
 
