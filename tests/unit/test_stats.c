@@ -415,6 +415,15 @@ static void test_corrections_direction(void **state)
 
 /* ------------------------------------------------ fast versus direct */
 
+/* Arrays for the x and y of n points, for the caller to free. */
+static void new_xy(size_t n, double **x, double **y)
+{
+    *x = malloc(n * sizeof **x);
+    *y = malloc(n * sizeof **y);
+    assert_non_null(*x);
+    assert_non_null(*y);
+}
+
 static uint64_t rng_state;
 
 static double unit(void)
@@ -468,9 +477,8 @@ static void test_fast_equals_direct(void **state)
         for (int kind = 0; kind < 6; kind++) {
             if (n >= 1500 && kind % 2)
                 continue;  /* keep the test quick under the sanitizers */
-            double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-            assert_non_null(x);
-            assert_non_null(y);
+            double *x, *y;
+            new_xy(n, &x, &y);
             make_series(kind, n, x, y);
             double np_ = (double)n * (double)(n - 1) / 2.0;
             double ks[] = {0, floor((np_ - 1) / 2), floor(np_ / 2), np_ - 1,
@@ -503,9 +511,8 @@ static void test_fast_x_kinds(void **state)
     (void)state;
     rng_state = 555;
     const size_t n = 2500;
-    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-    assert_non_null(x);
-    assert_non_null(y);
+    double *x, *y;
+    new_xy(n, &x, &y);
     for (int kind = 0; kind < 6; kind += 3) {
         for (int xs = 0; xs < 4; xs++) {
             make_series(kind, n, x, y);
@@ -539,9 +546,8 @@ static void test_sen_against_direct(void **state)
     rng_state = 777;
     for (int kind = 0; kind < 6; kind++) {
         size_t n = 1201;  /* N = 720600, even: the median is a mean of two */
-        double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-        assert_non_null(x);
-        assert_non_null(y);
+        double *x, *y;
+        new_xy(n, &x, &y);
         make_series(kind, n, x, y);
         struct rasleak_mk mk;
         struct rasleak_sen sen;
@@ -572,10 +578,7 @@ static void test_sen_against_direct(void **state)
 /* A series of `kind` in arrays of its own (malloc'd into *x, *y). */
 static void new_series(int kind, size_t n, double **x, double **y)
 {
-    *x = malloc(n * sizeof **x);
-    *y = malloc(n * sizeof **y);
-    assert_non_null(*x);
-    assert_non_null(*y);
+    new_xy(n, x, y);
     make_series(kind, n, *x, *y);
 }
 
@@ -749,9 +752,8 @@ static void test_sen_ctx_known_zeros(void **state)
 static double hamed_rao_naive(const double *x, const double *y, size_t n, double slope,
                               double alpha_lags, size_t lmax)
 {
-    double *r = malloc(n * sizeof *r), *c = malloc(n * sizeof *c);
-    assert_non_null(r);
-    assert_non_null(c);
+    double *r, *c;
+    new_xy(n, &r, &c);
     for (size_t t = 0; t < n; t++)
         r[t] = y[t] - slope * x[t];
     for (size_t t = 0; t < n; t++) {
@@ -797,9 +799,8 @@ static void test_hamed_rao_lags(void **state)
     const size_t lags[] = {0, 1, 2, 3, 4, 5, 7, 8, 13};
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
         size_t n = sizes[si];
-        double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-        assert_non_null(x);
-        assert_non_null(y);
+        double *x, *y;
+        new_xy(n, &x, &y);
         double e = 0.0;
         for (size_t i = 0; i < n; i++) {
             e = 0.9 * e + unit() - 0.5;  /* AR(1): lags that matter */
@@ -1210,9 +1211,8 @@ static void test_sen_two_threads(void **state)
     const size_t n = 2001;
     unsigned long evened = 0, shared = 0, grown = 0;
     for (int kind = 0; kind < 7; kind++) {
-        double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-        assert_non_null(x);
-        assert_non_null(y);
+        double *x, *y;
+        new_xy(n, &x, &y);
         make_series(kind, n, x, y);
         if (kind == 6) {
             /* Every other point on a tight line far below the others, which
@@ -1294,9 +1294,8 @@ static void test_sen_falling_runs(void **state)
     rng_state = 4242;
     rasleak__sen_set_thread_min_n(100);
     const size_t n = 3001;
-    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-    assert_non_null(x);
-    assert_non_null(y);
+    double *x, *y;
+    new_xy(n, &x, &y);
     for (int noisy = 0; noisy < 2; noisy++) {
         for (int two = 0; two < 2; two++) {
             for (size_t i = 0; i < n; i++) {
@@ -1320,9 +1319,8 @@ static void test_sen_falling_runs(void **state)
     }
     /* Noise alone: at 200,000 points some runs of 8 fall by chance. */
     const size_t big = 200000;
-    double *bx = malloc(big * sizeof *bx), *by = malloc(big * sizeof *by);
-    assert_non_null(bx);
-    assert_non_null(by);
+    double *bx, *by;
+    new_xy(big, &bx, &by);
     for (size_t i = 0; i < big; i++) {
         bx[i] = (double)i;
         by[i] = unit();
@@ -1347,9 +1345,8 @@ static void test_sen_sampled_pass(void **state)
     rng_state = 4242;
     rasleak__sen_set_chunk(64);
     const size_t n = 3001;
-    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-    assert_non_null(x);
-    assert_non_null(y);
+    double *x, *y;
+    new_xy(n, &x, &y);
     for (size_t i = 0; i < n; i++) {
         x[i] = (double)i;
         y[i] = 0.5 * (double)i + 300.0 * unit();
