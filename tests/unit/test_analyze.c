@@ -197,8 +197,8 @@ static void test_late_plateau(void **state)
     /* In the series' own terms: its pace until it flattened, and where
      * (the whole run's slope, dragged down by the flat part, would say
      * less, and the start of the last third would say 1367). */
-    assert_string_equal(s->reason, "plateau: grew 1 per iteration until about iteration "
-                                   "1300, flat since");
+    assert_string_equal(s->reason, "plateau: grew 1 handles per iteration until about "
+                                   "iteration 1300, flat since");
     rasleak_analysis_free(a);
 }
 
@@ -849,6 +849,9 @@ static void test_shifted_series_share_the_fit(void **state)
     /* The reason says what the serial correlation did to the test. */
     assert_non_null(strstr(alone[0].reason, "grows steadily (p="));
     assert_non_null(strstr(alone[0].reason, ", Hamed-Rao corrected, effective n "));
+    /* and gives the slope interval in the metric's unit */
+    assert_non_null(strstr(alone[0].reason, "), slope interval "));
+    assert_non_null(strstr(alone[0].reason, " bytes per iteration"));
     for (int k = 0; k < 3; k++) {
         assert_int_equal(alone[k].verdict, RASLEAK_LEAK);
         assert_true(alone[k].mk_var_corrected > alone[k].mk_var);

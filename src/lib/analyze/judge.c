@@ -218,8 +218,8 @@ static void plateau_reason(const double *x, const double *y, size_t m, size_t t0
     double rate, p;
     if (start >= RASLEAK__MIN_SAMPLES && part_slope(x, y, 0, start, &rate, &p) == 0 && rate > 0)
         snprintf(out->reason, sizeof out->reason,
-                 "plateau: grew %.4g per iteration until about iteration %.0f, flat since",
-                 rate, x[start]);
+                 "plateau: grew %.4g%s per iteration until about iteration %.0f, flat since",
+                 rate, rasleak__unit_noun(out->metric), x[start]);
     else
         snprintf(out->reason, sizeof out->reason,
                  "plateau: grew early, flat from about iteration %.0f", x[start]);
@@ -426,7 +426,7 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
         out->verdict = RASLEAK_INCONCLUSIVE;
         snprintf(out->reason, sizeof out->reason,
                  "mixed evidence: trend significant (p=%.2g) but the slope interval "
-                 "%.4g to %.4g includes zero", f.p, f.lo, f.hi);
+                 "%.4g to %.4g%s includes zero", f.p, f.lo, f.hi, rasleak__unit_noun(metric));
         return;
     }
     if (out->growth < need_total || f.slope < need_rate) {
@@ -456,8 +456,8 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
                  out->reached_limit_iter);
     else
         snprintf(out->reason, sizeof out->reason,
-                 "grows steadily (%s), slope interval %.4g to %.4g per iteration", test, f.lo,
-                 f.hi);
+                 "grows steadily (%s), slope interval %.4g to %.4g%s per iteration", test, f.lo,
+                 f.hi, rasleak__unit_noun(metric));
     if (out->settling) {
         size_t l = strlen(out->reason);
         snprintf(out->reason + l, sizeof out->reason - l,

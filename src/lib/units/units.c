@@ -45,6 +45,16 @@ const char *rasleak__fmt_num(char *buf, size_t len, double v)
 
 static const char *const byte_units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 
+const char *rasleak__unit_noun(const char *metric)
+{
+    if (rasleak_metric_unit(metric) == RASLEAK_UNIT_BYTES)
+        return " bytes";
+    /* "handles" and "threads" are their own nouns; handles.socket is a kind of handle. */
+    if (strcmp(metric, "handles") == 0 || strncmp(metric, "handles.", 8) == 0)
+        return " handles";
+    return strcmp(metric, "threads") == 0 ? " threads" : "";
+}
+
 const char *rasleak__fmt_amount(char *buf, size_t len, double v, const char *metric, int sign)
 {
     const char *plus = sign && v > 0 ? "+" : "";
@@ -64,10 +74,7 @@ const char *rasleak__fmt_amount(char *buf, size_t len, double v, const char *met
                               : fabs(a) < 10 ? 2 : 1,
                      a, suffix);
     } else {
-        /* "handles" and "threads" are their own nouns; handles.socket is a kind of handle. */
-        const char *noun = strcmp(metric, "handles") == 0 || strncmp(metric, "handles.", 8) == 0
-                               ? " handles"
-                           : strcmp(metric, "threads") == 0 ? " threads" : "";
+        const char *noun = rasleak__unit_noun(metric);
         char num[48];
         if (v == floor(v) || fabs(v) >= 100)
             rasleak__fmt_grouped(num, sizeof num, v);
