@@ -197,7 +197,7 @@ static void test_late_plateau(void **state)
     /* In the series' own terms: its pace until it flattened, and where
      * (the whole run's slope, dragged down by the flat part, would say
      * less, and the start of the last third would say 1367). */
-    assert_string_equal(s->reason, "plateau: grew 1 handles per iteration until about "
+    assert_string_equal(s->reason, "plateau: grew 1 handle per iteration until about "
                                    "iteration 1300, flat since");
     rasleak_analysis_free(a);
 }

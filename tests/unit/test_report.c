@@ -98,6 +98,10 @@ static void test_units(void **state)
     assert_string_equal(rasleak__fmt_amount(b, sizeof b, 1234, "handles", 1), "+1,234 handles");
     assert_string_equal(rasleak__fmt_amount(b, sizeof b, 3, "handles.socket", 0), "3 handles");
     assert_string_equal(rasleak__fmt_amount(b, sizeof b, 0.25, "threads", 0), "0.25 threads");
+    /* One of a kind is singular; so is minus one. */
+    assert_string_equal(rasleak__fmt_amount(b, sizeof b, 1, "handles", 1), "+1 handle");
+    assert_string_equal(rasleak__fmt_amount(b, sizeof b, -1, "threads", 0), "-1 thread");
+    assert_string_equal(rasleak__fmt_amount(b, sizeof b, 10, "handles", 0), "10 handles");
     assert_string_equal(rasleak__fmt_amount(b, sizeof b, NAN, "threads", 0), "n/a");
     assert_string_equal(rasleak__fmt_grouped(b, sizeof b, -1234567), "-1,234,567");
     assert_string_equal(rasleak__fmt_iter_tick(b, sizeof b, 2500), "2,500");

@@ -216,13 +216,17 @@ static void plateau_reason(const double *x, const double *y, size_t m, size_t t0
     while (start < t0 && !(y[start] >= level))
         start++;
     double rate, p;
-    if (start >= RASLEAK__MIN_SAMPLES && part_slope(x, y, 0, start, &rate, &p) == 0 && rate > 0)
+    if (start >= RASLEAK__MIN_SAMPLES && part_slope(x, y, 0, start, &rate, &p) == 0 &&
+        rate > 0) {
+        char num[32];
+        snprintf(num, sizeof num, "%.4g", rate);
         snprintf(out->reason, sizeof out->reason,
-                 "plateau: grew %.4g%s per iteration until about iteration %.0f, flat since",
-                 rate, rasleak__unit_noun(out->metric), x[start]);
-    else
+                 "plateau: grew %s%s per iteration until about iteration %.0f, flat since", num,
+                 rasleak__unit_noun(out->metric, strcmp(num, "1") == 0), x[start]);
+    } else {
         snprintf(out->reason, sizeof out->reason,
                  "plateau: grew early, flat from about iteration %.0f", x[start]);
+    }
 }
 
 /* The trend test in words: p, and what the serial correlation did to it. */
@@ -426,7 +430,7 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
         out->verdict = RASLEAK_INCONCLUSIVE;
         snprintf(out->reason, sizeof out->reason,
                  "mixed evidence: trend significant (p=%.2g) but the slope interval "
-                 "%.4g to %.4g%s includes zero", f.p, f.lo, f.hi, rasleak__unit_noun(metric));
+                 "%.4g to %.4g%s includes zero", f.p, f.lo, f.hi, rasleak__unit_noun(metric, 0));
         return;
     }
     if (out->growth < need_total || f.slope < need_rate) {
@@ -457,7 +461,7 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
     else
         snprintf(out->reason, sizeof out->reason,
                  "grows steadily (%s), slope interval %.4g to %.4g%s per iteration", test, f.lo,
-                 f.hi, rasleak__unit_noun(metric));
+                 f.hi, rasleak__unit_noun(metric, 0));
     if (out->settling) {
         size_t l = strlen(out->reason);
         snprintf(out->reason + l, sizeof out->reason - l,

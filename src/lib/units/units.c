@@ -45,14 +45,16 @@ const char *rasleak__fmt_num(char *buf, size_t len, double v)
 
 static const char *const byte_units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 
-const char *rasleak__unit_noun(const char *metric)
+const char *rasleak__unit_noun(const char *metric, int one)
 {
     if (rasleak_metric_unit(metric) == RASLEAK_UNIT_BYTES)
-        return " bytes";
+        return one ? " byte" : " bytes";
     /* "handles" and "threads" are their own nouns; handles.socket is a kind of handle. */
     if (strcmp(metric, "handles") == 0 || strncmp(metric, "handles.", 8) == 0)
-        return " handles";
-    return strcmp(metric, "threads") == 0 ? " threads" : "";
+        return one ? " handle" : " handles";
+    if (strcmp(metric, "threads") == 0)
+        return one ? " thread" : " threads";
+    return "";
 }
 
 const char *rasleak__fmt_amount(char *buf, size_t len, double v, const char *metric, int sign)
@@ -74,13 +76,13 @@ const char *rasleak__fmt_amount(char *buf, size_t len, double v, const char *met
                               : fabs(a) < 10 ? 2 : 1,
                      a, suffix);
     } else {
-        const char *noun = rasleak__unit_noun(metric);
         char num[48];
         if (v == floor(v) || fabs(v) >= 100)
             rasleak__fmt_grouped(num, sizeof num, v);
         else
             snprintf(num, sizeof num, "%.3g", v);
-        snprintf(buf, len, "%s%s%s", plus, num, noun);
+        int one = strcmp(num, "1") == 0 || strcmp(num, "-1") == 0;
+        snprintf(buf, len, "%s%s%s", plus, num, rasleak__unit_noun(metric, one));
     }
     return buf;
 }

@@ -20,8 +20,9 @@ const char *rasleak__fmt_num(char *buf, size_t len, double v);
 const char *rasleak__fmt_amount(char *buf, size_t len, double v, const char *metric, int sign);
 
 /* The noun after a plain number of `metric`: " bytes", " handles",
- * " threads", or "" for a count of something else. */
-const char *rasleak__unit_noun(const char *metric);
+ * " threads" (" byte", ... when `one`), or "" for a count of something
+ * else. */
+const char *rasleak__unit_noun(const char *metric, int one);
 
 /* A span of time: "42.0 s", "12 min 5 s", "3 h 20 min", "2.5 days". */
 const char *rasleak__fmt_duration(char *buf, size_t len, double s);
