@@ -17,6 +17,7 @@
 #include "rasleak/trend.h"
 #include "analyze/judge.h"
 #include "analyze/series.h"
+#include "stats/mk_internal.h"
 #include "scratch.h"
 
 typedef double (*series_fn)(long iter, unsigned *seed);
@@ -661,7 +662,14 @@ static void test_seeded_plateau(void **state)
 static void test_seeded_heap_64(void **state)
 {
     (void)state;
+    unsigned long sorted0, given_up0, sorted1, given_up1;
+    rasleak__mk_hint_counts(&sorted0, &given_up0);
     assert_int_equal(count_verdict(HEAP_64, "heap_bytes", RASLEAK_LEAK, NULL), SEEDS);
+    /* Each Hamed-Rao ranked its residuals from the order the slope's
+     * search ended in, near enough to sort from. */
+    rasleak__mk_hint_counts(&sorted1, &given_up1);
+    assert_int_equal(sorted1 - sorted0, SEEDS);
+    assert_int_equal(given_up1, given_up0);
 }
 
 static void test_seeded_hundredth(void **state)

@@ -852,11 +852,97 @@ static void test_mk_two_threads(void **state)
             assert_int_equal(rasleak_sen_slope(x, y, n, &slope), 0);
             struct rasleak_mk_corrected a, b;
             assert_int_equal(rasleak_mk_hamed_rao(x, y, n, &one, slope, 0.05, 0, &a), 0);
-            assert_int_equal(rasleak__mk_hamed_rao(x, y, n, &one, slope, 0.05, 0, 1, &b), 0);
+            assert_int_equal(rasleak__mk_hamed_rao(x, y, n, &one, slope, 0.05, 0, 1, NULL, &b), 0);
             assert_true(memcmp(&a.var_corrected, &b.var_corrected, sizeof a.var_corrected) == 0);
             assert_true(memcmp(&a.n_eff, &b.n_eff, sizeof a.n_eff) == 0);
             assert_true(memcmp(&a.p, &b.p, sizeof a.p) == 0);
             assert_int_equal(a.lags_used, b.lags_used);
+            free(x);
+            free(y);
+        }
+    }
+    rasleak__mk_set_thread_min_n(0);
+}
+
+/*
+ * Hamed-Rao's residual ranks sorted from a hint give the numbers of the
+ * radix sort from no hint, bit for bit, on one thread and two, on every
+ * kind of series: from the order the slope's search ended in (kept on the
+ * context when asked: a permutation, which on a noisy trend of 4099
+ * points is near enough to be sorted from), from its reverse (given up
+ * for the radix sort) and from the index order.  A context keeps no order
+ * unless asked, and the interval's search after the slope's keeps none.
+ */
+static void hr_same(const double *x, const double *y, size_t n, const struct rasleak_mk *mk,
+                    double slope, int two, const uint32_t *hint)
+{
+    struct rasleak_mk_corrected a, b;
+    assert_int_equal(rasleak__mk_hamed_rao(x, y, n, mk, slope, 0.05, 0, two, NULL, &a), 0);
+    assert_int_equal(rasleak__mk_hamed_rao(x, y, n, mk, slope, 0.05, 0, two, hint, &b), 0);
+    assert_true(memcmp(&a.var_corrected, &b.var_corrected, sizeof a.var_corrected) == 0);
+    assert_true(memcmp(&a.n_eff, &b.n_eff, sizeof a.n_eff) == 0);
+    assert_int_equal(a.lags_used, b.lags_used);
+}
+
+static void test_hamed_rao_hint(void **state)
+{
+    (void)state;
+    rng_state = 777;
+    rasleak__mk_set_thread_min_n(100);
+    static const size_t sizes[] = {65, 1000, 4099};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        for (int kind = 0; kind < 6; kind++) {
+            double *x, *y;
+            struct rasleak_mk mk;
+            struct rasleak_sen_ctx *c = ctx_on_series(kind, n, &x, &y, &mk);
+            double slope, lo, hi;
+            assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
+            assert_null(rasleak__sen_ctx_take_order(c));  /* not asked */
+            rasleak_sen_ctx_free(c);
+
+            assert_int_equal(rasleak_sen_ctx_new(x, y, n, &c), 0);
+            rasleak__sen_ctx_keep_order(c);
+            assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
+            uint32_t *order = rasleak__sen_ctx_take_order(c);
+            assert_non_null(order);
+            assert_null(rasleak__sen_ctx_take_order(c));  /* taken */
+            unsigned char *seen = calloc(n, 1);
+            assert_non_null(seen);
+            for (size_t i = 0; i < n; i++) {
+                assert_true(order[i] < n && !seen[order[i]]);
+                seen[order[i]] = 1;
+            }
+            free(seen);
+
+            uint32_t *other = malloc(n * sizeof *other);
+            assert_non_null(other);
+            for (int two = 0; two < 2; two++) {
+                unsigned long s0, g0, s1, g1;
+                rasleak__mk_hint_counts(&s0, &g0);
+                hr_same(x, y, n, &mk, slope, two, order);
+                rasleak__mk_hint_counts(&s1, &g1);
+                assert_int_equal(s1 + g1, s0 + g0 + 1);
+                if (n == 4099 && (kind == 0 || kind == 4))
+                    assert_int_equal(s1, s0 + 1);
+
+                for (size_t i = 0; i < n; i++)
+                    other[i] = order[n - 1 - i];
+                hr_same(x, y, n, &mk, slope, two, other);
+                rasleak__mk_hint_counts(&s0, &g0);
+                if (kind != 2)  /* a constant's residuals are all equal */
+                    assert_int_equal(g0, g1 + 1);
+
+                for (size_t i = 0; i < n; i++)
+                    other[i] = (uint32_t)i;
+                hr_same(x, y, n, &mk, slope, two, other);
+            }
+            free(other);
+            free(order);
+
+            assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * 30.0, 0.95, &lo, &hi), 0);
+            assert_null(rasleak__sen_ctx_take_order(c));
+            rasleak_sen_ctx_free(c);
             free(x);
             free(y);
         }
@@ -1418,6 +1504,7 @@ int main(void)
         cmocka_unit_test(test_sen_ctx_equals_separate),
         cmocka_unit_test(test_sen_ctx_known_zeros),
         cmocka_unit_test(test_mk_two_threads),
+        cmocka_unit_test(test_hamed_rao_hint),
         cmocka_unit_test(test_mk_brute),
         cmocka_unit_test(test_hamed_rao_lags),
         cmocka_unit_test(test_sen_ctx_kept_band),

@@ -23,6 +23,7 @@
 #include "rasleak/stats.h"
 #include "analyze/judge.h"
 #include "stats/mk_internal.h"
+#include "stats/sen_internal.h"
 #include "units/units.h"
 
 #define TAIL_FRACTION (1.0 / 3.0)
@@ -98,8 +99,11 @@ void rasleak__judge_share_free(struct rasleak__judge_share *s)
 static int fit_rest(const double *x, const double *y, size_t n, double confidence, int threads,
                     struct rasleak_sen_ctx *sen, struct fit *f)
 {
+    /* From the slope's order, when its search kept one (fit()). */
+    uint32_t *order = rasleak__sen_ctx_take_order(sen);
     int rc = rasleak__mk_hamed_rao(x, y, n, &f->mk, f->slope, HR_ALPHA_LAGS, 0, threads != 1,
-                                   &f->hr);
+                                   order, &f->hr);
+    free(order);
     if (rc < 0)
         return rc;
     /*
@@ -134,8 +138,14 @@ static int fit(const double *x, const double *y, size_t n, double confidence, in
     if ((rc = rasleak__mk(y, n, threads != 1, &f->mk)) < 0 ||
         (rc = rasleak_sen_ctx_new(x, y, n, &sen)) < 0 ||
         (rc = rasleak_sen_ctx_set_mk(sen, &f->mk)) < 0 ||
-        (rc = rasleak_sen_ctx_set_threads(sen, threads == 1 ? 1 : 0)) < 0 ||
-        (rc = rasleak_sen_ctx_slope(sen, &f->slope)) < 0 ||
+        (rc = rasleak_sen_ctx_set_threads(sen, threads == 1 ? 1 : 0)) < 0) {
+        rasleak_sen_ctx_free(sen);
+        return rc;
+    }
+    /* The order the slope's search ends in is nearly that of the
+     * residuals, which Hamed-Rao ranks next (fit_rest()). */
+    rasleak__sen_ctx_keep_order(sen);
+    if ((rc = rasleak_sen_ctx_slope(sen, &f->slope)) < 0 ||
         (rc = fit_rest(x, y, n, confidence, threads, sen, f)) < 0) {
         rasleak_sen_ctx_free(sen);
         return rc;

@@ -18,9 +18,21 @@
 #include "stats/mk_internal.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* Hamed-Rao from a hinted order: points loaded this far ahead, and the
+ * moves a key on average after which the hint is given up. */
+#define HINT_AHEAD 32
+#define HINT_MOVES 8
 
 /* From this many values on, `two` splits the work over two threads. */
 #define THREAD_MIN_N ((size_t)1000000)
@@ -444,6 +456,85 @@ static int radix_sort(uint64_t *key, uint32_t *id, uint64_t *tk, uint32_t *tid, 
     return 0;
 }
 
+/*
+ * Insertion sort of key[0..n) with the ids, for an input that is nearly
+ * sorted already: 0 once sorted, or -1 as soon as more than `limit` keys
+ * have been moved past (the input was not that near; the arrays still
+ * hold every key once, partly sorted).  Stable.
+ */
+static int sort_near(uint64_t *key, uint32_t *id, size_t n, uint64_t limit)
+{
+    uint64_t moved = 0;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t k = key[i];
+        if (!(k < key[i - 1]))
+            continue;
+        uint32_t d = id[i];
+        size_t j = i;
+        do {
+            key[j] = key[j - 1];
+            id[j] = id[j - 1];
+            j--;
+        } while (j > 0 && k < key[j - 1]);
+        key[j] = k;
+        id[j] = d;
+        moved += i - j;
+        if (moved > limit)
+            return -1;
+    }
+    return 0;
+}
+
+/* The residual keys of hint[0..n), in that order; on a thread of its own
+ * for half of them.  The points are read scattered, so each is loaded
+ * well ahead. */
+struct hint_job {
+    const double *x, *y;
+    double slope;
+    double x0;  /* x[i] is x0 + i exactly: x need not be read */
+    int xlin;
+    const uint32_t *hint;
+    uint64_t *key;
+    uint32_t *id;
+    size_t n;
+};
+
+static void *hint_keys(void *arg)
+{
+    const struct hint_job *h = arg;
+    const double *x = h->x, *y = h->y;
+    if (h->xlin) {
+        for (size_t i = 0; i < h->n; i++) {
+            if (i + HINT_AHEAD < h->n)
+                PREFETCH(&y[h->hint[i + HINT_AHEAD]]);
+            uint32_t a = h->hint[i];
+            h->key[i] = order_key(y[a] - h->slope * (h->x0 + (double)a));
+            h->id[i] = a;
+        }
+        return NULL;
+    }
+    for (size_t i = 0; i < h->n; i++) {
+        if (i + HINT_AHEAD < h->n) {
+            PREFETCH(&x[h->hint[i + HINT_AHEAD]]);
+            PREFETCH(&y[h->hint[i + HINT_AHEAD]]);
+        }
+        uint32_t a = h->hint[i];
+        h->key[i] = order_key(y[a] - h->slope * x[a]);
+        h->id[i] = a;
+    }
+    return NULL;
+}
+
+/* Residual ranks sorted from a hint (for the tests): sorts that finished,
+ * and hints too far from sorted, given up for the radix sort. */
+static atomic_ulong hint_sorted, hint_given_up;
+
+void rasleak__mk_hint_counts(unsigned long *sorted, unsigned long *given_up)
+{
+    *sorted = atomic_load(&hint_sorted);
+    *given_up = atomic_load(&hint_given_up);
+}
+
 static size_t default_lags(size_t n)
 {
     size_t l = (size_t)ceil(10.0 * log10((double)n));
@@ -520,12 +611,13 @@ int rasleak_mk_hamed_rao(const double *x, const double *y, size_t n,
                          double alpha_lags, size_t max_lag,
                          struct rasleak_mk_corrected *out)
 {
-    return rasleak__mk_hamed_rao(x, y, n, mk, sen_slope, alpha_lags, max_lag, 0, out);
+    return rasleak__mk_hamed_rao(x, y, n, mk, sen_slope, alpha_lags, max_lag, 0, NULL, out);
 }
 
 int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
                           const struct rasleak_mk *mk, double sen_slope, double alpha_lags,
-                          size_t max_lag, int two, struct rasleak_mk_corrected *out)
+                          size_t max_lag, int two, const uint32_t *hint,
+                          struct rasleak_mk_corrected *out)
 {
     int rc = check_corrected(x, y, n, mk, sen_slope, out);
     if (rc < 0)
@@ -542,11 +634,41 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
     uint32_t *id = key ? (uint32_t *)(void *)(key + 2 * n) : NULL;
     if (!key)
         return RASLEAK_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        key[i] = order_key(y[i] - sen_slope * x[i]);
-        id[i] = (uint32_t)i;
+    int sorted = 0;
+    if (hint) {
+        /*
+         * The points in the hinted order, nearly that of their residuals:
+         * sorted from there by insertion, each key moving past about as
+         * many as the orders differ in, where the radix sort would move
+         * every key once per digit.  A hint much further from sorted is
+         * given up after a few moves a key, for the radix sort; the ranks
+         * are the same either way.
+         */
+        /* x0 + i must be exact (whole numbers below 2^53) and equal x[i]. */
+        int xlin = x[0] == floor(x[0]) && fabs(x[0]) + (double)n < 0x1p53;
+        for (size_t i = 0; xlin && i < n; i++)
+            xlin = x[i] == x[0] + (double)i;
+        struct hint_job h[2] = {{x, y, sen_slope, x[0], xlin, hint, key, id, n}};
+        if (two && n >= thread_min_n) {
+            h[1] = h[0];
+            h[0].n = n / 2;
+            h[1].hint += n / 2;
+            h[1].key += n / 2;
+            h[1].id += n / 2;
+            h[1].n = n - n / 2;
+            rasleak__run_two(hint_keys, &h[0], &h[1]);
+        } else {
+            hint_keys(&h[0]);
+        }
+        sorted = sort_near(key, id, n, (uint64_t)HINT_MOVES * n) == 0;
+        atomic_fetch_add(sorted ? &hint_sorted : &hint_given_up, 1);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            key[i] = order_key(y[i] - sen_slope * x[i]);
+            id[i] = (uint32_t)i;
+        }
     }
-    if ((rc = radix_sort(key, id, key + n, id + n, n, two && n >= thread_min_n)) < 0) {
+    if (!sorted && (rc = radix_sort(key, id, key + n, id + n, n, two && n >= thread_min_n)) < 0) {
         rasleak__scratch_put(key);
         return rc;
     }

@@ -183,6 +183,10 @@ struct rasleak_sen_ctx {
     /* Ranks [zero_from, zero_from + zeros) are slopes of exactly 0
      * (rasleak_sen_ctx_set_mk); zeros 0: not known. */
     uint64_t zero_from, zeros;
+    /* keep_order: the next search copies the point order its last pass
+     * sorted into `order` (rasleak__sen_ctx_keep_order). */
+    int keep_order;
+    uint32_t *order;
 };
 
 static size_t thread_min_n = THREAD_MIN_N;
@@ -209,6 +213,8 @@ static void ctx_release(struct rasleak_sen_ctx *c)
     if (c->ready)
         rasleak__sen_fast_free(&c->f);
     c->ready = 0;
+    free(c->order);
+    c->order = NULL;
 }
 
 /*
@@ -272,10 +278,19 @@ static int ctx_search(struct rasleak_sen_ctx *c, const uint64_t *k, double *out,
     }
     if ((rc = rasleak__sen_work_alloc(&c->f)) < 0)
         return rc;
+    c->f.last = -1;
     rc = rasleak__sen_fast_ranks(&c->f, &k[start[first]], &out[start[first]], len[first]);
     for (size_t g = 0; g < ng && rc == 0; g++)
         if (g != first)
             rc = rasleak__sen_fast_ranks(&c->f, &k[start[g]], &out[start[g]], len[g]);
+    if (rc == 0 && c->keep_order && c->f.last >= 0) {
+        /* Memory short: no order, which only costs its user time. */
+        free(c->order);
+        c->order = malloc(c->n * sizeof *c->order);
+        if (c->order)
+            memcpy(c->order, c->f.ord[c->f.last], c->n * sizeof *c->order);
+        c->keep_order = 0;
+    }
     rasleak__sen_work_free(&c->f);
     return rc;
 }
@@ -531,6 +546,22 @@ int rasleak__sen_ctx_rank(struct rasleak_sen_ctx *c, uint64_t k, double *out)
     if (!c || !out || k >= (uint64_t)c->n * (c->n - 1) / 2)
         return RASLEAK_EINVAL;
     return ctx_ranks(c, &k, out, 1);
+}
+
+void rasleak__sen_ctx_keep_order(struct rasleak_sen_ctx *c)
+{
+    if (c)
+        c->keep_order = 1;
+}
+
+uint32_t *rasleak__sen_ctx_take_order(struct rasleak_sen_ctx *c)
+{
+    if (!c)
+        return NULL;
+    uint32_t *o = c->order;
+    c->order = NULL;
+    c->keep_order = 0;
+    return o;
 }
 
 struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c)

@@ -141,6 +141,7 @@ struct fast {
     uint64_t rng;
     int two;               /* passes on two threads (sort_pass_two) */
     struct rasleak__sen_counts counts;  /* for the tests */
+    int last;              /* the ord[] the latest pass sorted, -1: none yet */
     /*
      * Kept from the first search (the median's) for the next ones (the
      * interval's, near it).  nbase = 2: the first band that search sampled,

@@ -22,6 +22,20 @@ struct rasleak__sen_counts {
 };
 struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c);
 
+/*
+ * Ask the next search on the context (the slope's, as a rule) to keep the
+ * order of the points its last pass sorted: sorted by y - t x at a
+ * threshold t next to the slope it found, which is nearly the order of
+ * the residuals y - slope x that Hamed-Rao's correction ranks
+ * (rasleak__mk_hamed_rao's hint).  The fast method only; a search that
+ * ran no pass, or memory short, keeps none.  One search: the interval's
+ * after it keeps nothing.
+ */
+void rasleak__sen_ctx_keep_order(struct rasleak_sen_ctx *c);
+
+/* The kept order (n point indices, the caller's to free), or NULL. */
+uint32_t *rasleak__sen_ctx_take_order(struct rasleak_sen_ctx *c);
+
 /* The k-th smallest slope (k from 0) as the context finds it. */
 int rasleak__sen_ctx_rank(struct rasleak_sen_ctx *c, uint64_t k, double *out);
 

@@ -872,6 +872,7 @@ uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct th
     ps->sm = sm;
     ps->falls = 0;
     f->counts.passes++;
+    f->last = to;
     if (from != to)
         memcpy(f->ord[to], f->ord[from], f->n * sizeof *f->ord[to]);
     uint64_t inv = f->two ? sort_pass_two(f, ps, f->ord[to]) : sort_pass(ps, f->ord[to], f->n);
