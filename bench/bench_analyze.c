@@ -4,6 +4,7 @@
  *   bench_analyze FILE [METRIC]
  *   bench_analyze --stages FILE METRIC...
  *   bench_analyze --pass FILE METRIC T1 T2 P
+ *   bench_analyze --select N
  *
  * Runs rasleak_analyze_file() on FILE with one thread and with two, and
  * prints the wall and CPU time of each, the verdicts, and the process's
@@ -17,7 +18,9 @@
  * times one pass of the selection between thresholds T1 < T2 on METRIC,
  * from the order sorted at T1, three ways, best of 5 each: counting only,
  * sampling the band's pairs at rate P, and listing them all (when they fit
- * the buffer).  A benchmark, not a test: it checks only return codes.
+ * the buffer).  With --select, times the median of N random doubles by
+ * brackets and by quickselect.  A benchmark, not a test: it checks only
+ * return codes (and that the ways of selecting agree).
  */
 #include <math.h>
 #include <stdint.h>
@@ -226,19 +229,22 @@ static int stages(const struct series *s)
     unsigned long p_slope = c ? rasleak__sen_ctx_counts(c).passes : 0;
     /* Hamed-Rao as the analyzer runs it (two threads, from the order the
      * slope's search ended in), then from no order, side by side. */
-    uint32_t *order = c ? rasleak__sen_ctx_take_order(c) : NULL;
+    void *room = NULL;
+    size_t room_bytes = 0;
+    const uint32_t *order = c ? rasleak__sen_ctx_order(c, &room, &room_bytes) : NULL;
     if (rc == 0)
-        rc = rasleak__mk_hamed_rao(x, y, n, &mk, slope, 0.05, 0, 1, order, &hr);
+        rc = rasleak__mk_hamed_rao(x, y, n, &mk, slope, 0.05, 0, 1, order, room, room_bytes,
+                                   &hr);
+    rasleak__sen_ctx_drop_order(c);
     struct mark t_hr = lap(&m);
     struct rasleak_mk_corrected plain;
     if (rc == 0)
-        rc = rasleak__mk_hamed_rao(x, y, n, &mk, slope, 0.05, 0, 1, NULL, &plain);
+        rc = rasleak__mk_hamed_rao(x, y, n, &mk, slope, 0.05, 0, 1, NULL, NULL, 0, &plain);
     struct mark t_hr_plain = lap(&m);
     if (rc == 0 && memcmp(&plain.var_corrected, &hr.var_corrected, sizeof hr.var_corrected)) {
         fprintf(stderr, "bench_analyze: %s: Hamed-Rao differs with the order\n", s->metric);
         rc = -1;
     }
-    free(order);
     double var = rc == 0 && hr.var_corrected > mk.var ? hr.var_corrected : mk.var;
     if (rc == 0)
         rc = rasleak_sen_ctx_interval(c, var, 0.95, &lo, &hi);
@@ -328,8 +334,58 @@ static int pass_times(const char *path, const char *metric, double t1, double t2
     return 0;
 }
 
+/*
+ * --select N: the two middle values of N random doubles (a median), five
+ * times each way in turn, least wall time printed: by brackets on two
+ * threads and on one (rasleak__sen_select_ranks, as the selection's
+ * callers use it), and by quickselect, the rank and then the least of
+ * the values above it (what they used before).  The values come out the
+ * same, or it says so.
+ */
+static int select_times(size_t n)
+{
+    double *v = malloc(n * sizeof *v), *w = malloc(n * sizeof *w);
+    if (!v || !w) {
+        free(v);
+        free(w);
+        return -1;
+    }
+    uint64_t rng = 7;
+    for (size_t i = 0; i < n; i++)
+        v[i] = (double)(rng_next(&rng) >> 11) * 0x1p-53 * 100.0 + 42.0;
+    uint64_t k[2] = {(n - 1) / 2, n / 2};
+    double best[3] = {INFINITY, INFINITY, INFINITY}, got[3][2];
+    for (int round = 0; round < 5; round++) {
+        for (int way = 0; way < 3; way++) {
+            memcpy(w, v, n * sizeof *v);
+            uint64_t seed = 11;
+            double t0 = now_s();
+            if (way < 2) {
+                rasleak__sen_select_ranks(w, n, k, got[way], 2, &seed, way == 0, NULL, 0);
+            } else {
+                got[2][0] = rasleak__sen_select_k(w, n, (size_t)k[0], &seed);
+                got[2][1] = rasleak__sen_select_k(w + k[1], n - k[1], 0, &seed);
+            }
+            double t = now_s() - t0;
+            if (t < best[way])
+                best[way] = t;
+        }
+    }
+    printf("select n=%zu: brackets, two threads %.3f s; one thread %.3f s; quickselect %.3f s "
+           "(least of 5)\n", n, best[0], best[1], best[2]);
+    int same = memcmp(got[0], got[2], sizeof got[0]) == 0 &&
+               memcmp(got[1], got[2], sizeof got[1]) == 0;
+    if (!same)
+        fprintf(stderr, "bench_analyze: the ways disagree\n");
+    free(v);
+    free(w);
+    return same ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--select") == 0)
+        return select_times((size_t)strtod(argv[2], NULL)) < 0;
     if (argc == 7 && strcmp(argv[1], "--pass") == 0)
         return pass_times(argv[2], argv[3], atof(argv[4]), atof(argv[5]), atof(argv[6])) < 0;
     if (argc > 3 && strcmp(argv[1], "--stages") == 0) {
@@ -341,7 +397,8 @@ int main(int argc, char **argv)
     if (argc < 2 || argv[1][0] == '-') {
         fprintf(stderr, "usage: bench_analyze FILE [METRIC]\n"
                         "       bench_analyze --stages FILE METRIC...\n"
-                        "       bench_analyze --pass FILE METRIC T1 T2 P\n");
+                        "       bench_analyze --pass FILE METRIC T1 T2 P\n"
+                        "       bench_analyze --select N\n");
         return 2;
     }
     if (argc > 2 && plain_stats(argv[1], argv[2]) < 0)

@@ -852,7 +852,7 @@ static void test_mk_two_threads(void **state)
             assert_int_equal(rasleak_sen_slope(x, y, n, &slope), 0);
             struct rasleak_mk_corrected a, b;
             assert_int_equal(rasleak_mk_hamed_rao(x, y, n, &one, slope, 0.05, 0, &a), 0);
-            assert_int_equal(rasleak__mk_hamed_rao(x, y, n, &one, slope, 0.05, 0, 1, NULL, &b), 0);
+            assert_int_equal(rasleak__mk_hamed_rao(x, y, n, &one, slope, 0.05, 0, 1, NULL, NULL, 0, &b), 0);
             assert_true(memcmp(&a.var_corrected, &b.var_corrected, sizeof a.var_corrected) == 0);
             assert_true(memcmp(&a.n_eff, &b.n_eff, sizeof a.n_eff) == 0);
             assert_true(memcmp(&a.p, &b.p, sizeof a.p) == 0);
@@ -874,11 +874,13 @@ static void test_mk_two_threads(void **state)
  * unless asked, and the interval's search after the slope's keeps none.
  */
 static void hr_same(const double *x, const double *y, size_t n, const struct rasleak_mk *mk,
-                    double slope, int two, const uint32_t *hint)
+                    double slope, int two, const uint32_t *hint, void *room, size_t room_bytes)
 {
     struct rasleak_mk_corrected a, b;
-    assert_int_equal(rasleak__mk_hamed_rao(x, y, n, mk, slope, 0.05, 0, two, NULL, &a), 0);
-    assert_int_equal(rasleak__mk_hamed_rao(x, y, n, mk, slope, 0.05, 0, two, hint, &b), 0);
+    assert_int_equal(rasleak__mk_hamed_rao(x, y, n, mk, slope, 0.05, 0, two, NULL, NULL, 0, &a),
+                     0);
+    assert_int_equal(
+        rasleak__mk_hamed_rao(x, y, n, mk, slope, 0.05, 0, two, hint, room, room_bytes, &b), 0);
     assert_true(memcmp(&a.var_corrected, &b.var_corrected, sizeof a.var_corrected) == 0);
     assert_true(memcmp(&a.n_eff, &b.n_eff, sizeof a.n_eff) == 0);
     assert_int_equal(a.lags_used, b.lags_used);
@@ -897,16 +899,18 @@ static void test_hamed_rao_hint(void **state)
             struct rasleak_mk mk;
             struct rasleak_sen_ctx *c = ctx_on_series(kind, n, &x, &y, &mk);
             double slope, lo, hi;
+            void *room;
+            size_t room_bytes;
             assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
-            assert_null(rasleak__sen_ctx_take_order(c));  /* not asked */
+            assert_null(rasleak__sen_ctx_order(c, &room, &room_bytes));  /* not asked */
             rasleak_sen_ctx_free(c);
 
             assert_int_equal(rasleak_sen_ctx_new(x, y, n, &c), 0);
             rasleak__sen_ctx_keep_order(c);
             assert_int_equal(rasleak_sen_ctx_slope(c, &slope), 0);
-            uint32_t *order = rasleak__sen_ctx_take_order(c);
+            const uint32_t *order = rasleak__sen_ctx_order(c, &room, &room_bytes);
             assert_non_null(order);
-            assert_null(rasleak__sen_ctx_take_order(c));  /* taken */
+            assert_true(room != NULL && room_bytes >= 56 * n);
             unsigned char *seen = calloc(n, 1);
             assert_non_null(seen);
             for (size_t i = 0; i < n; i++) {
@@ -920,34 +924,122 @@ static void test_hamed_rao_hint(void **state)
             for (int two = 0; two < 2; two++) {
                 unsigned long s0, g0, s1, g1;
                 rasleak__mk_hint_counts(&s0, &g0);
-                hr_same(x, y, n, &mk, slope, two, order);
+                /* in the room the search kept, which leaves the order be */
+                hr_same(x, y, n, &mk, slope, two, order, room, room_bytes);
+                hr_same(x, y, n, &mk, slope, two, order, NULL, 0);
                 rasleak__mk_hint_counts(&s1, &g1);
-                assert_int_equal(s1 + g1, s0 + g0 + 1);
+                assert_int_equal(s1 + g1, s0 + g0 + 2);
                 if (n == 4099 && (kind == 0 || kind == 4))
-                    assert_int_equal(s1, s0 + 1);
+                    assert_int_equal(s1, s0 + 2);
 
                 for (size_t i = 0; i < n; i++)
                     other[i] = order[n - 1 - i];
-                hr_same(x, y, n, &mk, slope, two, other);
+                hr_same(x, y, n, &mk, slope, two, other, room, room_bytes);
                 rasleak__mk_hint_counts(&s0, &g0);
                 if (kind != 2)  /* a constant's residuals are all equal */
                     assert_int_equal(g0, g1 + 1);
 
                 for (size_t i = 0; i < n; i++)
                     other[i] = (uint32_t)i;
-                hr_same(x, y, n, &mk, slope, two, other);
+                hr_same(x, y, n, &mk, slope, two, other, NULL, 0);
             }
             free(other);
-            free(order);
+            rasleak__sen_ctx_drop_order(c);
+            assert_null(rasleak__sen_ctx_order(c, &room, &room_bytes));
 
+            /* The interval's search keeps nothing; asked, a block it keeps
+             * is the next search's, and freed with the context. */
             assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * 30.0, 0.95, &lo, &hi), 0);
-            assert_null(rasleak__sen_ctx_take_order(c));
+            assert_null(rasleak__sen_ctx_order(c, &room, &room_bytes));
+            rasleak__sen_ctx_keep_order(c);
+            assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * 40.0, 0.95, &lo, &hi), 0);
+            assert_int_equal(rasleak_sen_ctx_interval(c, mk.var * 50.0, 0.95, &lo, &hi), 0);
             rasleak_sen_ctx_free(c);
             free(x);
             free(y);
         }
     }
     rasleak__mk_set_thread_min_n(0);
+}
+
+/*
+ * Ranks of long arrays, selected by brackets (one pass that copies the
+ * values near each rank), against a sorted copy: random values, a few
+ * distinct ones, all equal, ascending and descending, ranks at the ends,
+ * side by side, repeated and spread, on one thread and two, with room
+ * given, too little room and none.  With brackets of width 0 most miss,
+ * and with no room to spare most fill up; quickselect answers instead,
+ * with the same values.
+ */
+static int cmp_double(const void *a, const void *b);
+
+static void test_select_brackets(void **state)
+{
+    (void)state;
+    rng_state = 31337;
+    const size_t n = ((size_t)1 << 18) + 12345;
+    double *v = malloc(n * sizeof *v), *w = malloc(n * sizeof *w);
+    double *sorted = malloc(n * sizeof *sorted), *room = malloc(n * sizeof *room);
+    assert_true(v && w && sorted && room);
+    const uint64_t last = n - 1;
+    const uint64_t sets[][4] = {
+        {0, 0, 0, 0}, {last, 0, 0, 0}, {n / 2 - 1, n / 2, 0, 0}, {7, 7, 0, 0},
+        {10, last - 10, 0, 0}, {1, n / 3, 2 * n / 3, last - 1},
+    };
+    static const size_t count[] = {1, 1, 2, 2, 2, 4};
+    unsigned long used0, missed0, used1, missed1;
+    for (int zero = 0; zero < 4; zero++) {
+        /* the defaults; brackets that miss; brackets that fill up; room
+         * for fewer copies than expected in all, but enough in each half */
+        rasleak__sen_set_brackets(zero == 1 ? 0.0 : -1.0,
+                                  zero == 2 ? 0.0 : zero == 3 ? 0.6 : -1.0);
+        rasleak__sen_bracket_counts(&used0, &missed0);
+        for (int kind = 0; kind < 5; kind++) {
+            for (size_t i = 0; i < n; i++) {
+                double u = unit();
+                v[i] = kind == 0 ? u * 1e6 - 5e5
+                     : kind == 1 ? floor(u * 5.0)
+                     : kind == 2 ? 42.0
+                     : kind == 3 ? (double)i * 0.5
+                     : -(double)i;
+            }
+            memcpy(sorted, v, n * sizeof *v);
+            qsort(sorted, n, sizeof *sorted, cmp_double);
+            for (size_t si = 0; si < sizeof count / sizeof *count; si++) {
+                for (int two = 0; two < 2; two++) {
+                    for (int r = 0; r < 3; r++) {
+                        if (r && (kind || two))
+                            continue;  /* the room matters only once */
+                        memcpy(w, v, n * sizeof *v);
+                        double out[4];
+                        uint64_t seed = 99;
+                        rasleak__sen_select_ranks(w, n, sets[si], out, count[si], &seed, two,
+                                                  r == 0 ? room : r == 1 ? room : NULL,
+                                                  r == 0 ? n : r == 1 ? 10 : 0);
+                        for (size_t j = 0; j < count[si]; j++)
+                            if (out[j] != sorted[sets[si][j]])
+                                fail_msg("kind %d z %d two %d rank %llu: %.17g, sorted %.17g",
+                                         kind, zero, two, (unsigned long long)sets[si][j],
+                                         out[j], sorted[sets[si][j]]);
+                    }
+                }
+            }
+        }
+        rasleak__sen_bracket_counts(&used1, &missed1);
+        if (zero == 0) {
+            assert_true(used1 - used0 >= 60);  /* nearly every one */
+            assert_true(missed1 - missed0 <= 2);
+        } else if (zero == 3) {
+            assert_true(used1 - used0 >= 30);  /* those on two threads */
+        } else {
+            assert_true(missed1 - missed0 >= 10);
+        }
+    }
+    rasleak__sen_set_brackets(-1.0, -1.0);
+    free(v);
+    free(w);
+    free(sorted);
+    free(room);
 }
 
 /*
@@ -1505,6 +1597,7 @@ int main(void)
         cmocka_unit_test(test_sen_ctx_known_zeros),
         cmocka_unit_test(test_mk_two_threads),
         cmocka_unit_test(test_hamed_rao_hint),
+        cmocka_unit_test(test_select_brackets),
         cmocka_unit_test(test_mk_brute),
         cmocka_unit_test(test_hamed_rao_lags),
         cmocka_unit_test(test_sen_ctx_kept_band),

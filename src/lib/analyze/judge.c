@@ -99,11 +99,14 @@ void rasleak__judge_share_free(struct rasleak__judge_share *s)
 static int fit_rest(const double *x, const double *y, size_t n, double confidence, int threads,
                     struct rasleak_sen_ctx *sen, struct fit *f)
 {
-    /* From the slope's order, when its search kept one (fit()). */
-    uint32_t *order = rasleak__sen_ctx_take_order(sen);
+    /* From the slope's order, when its search kept one (fit()), in the
+     * rest of the block the search kept it in. */
+    void *room;
+    size_t room_bytes;
+    const uint32_t *order = rasleak__sen_ctx_order(sen, &room, &room_bytes);
     int rc = rasleak__mk_hamed_rao(x, y, n, &f->mk, f->slope, HR_ALPHA_LAGS, 0, threads != 1,
-                                   order, &f->hr);
-    free(order);
+                                   order, room, room_bytes, &f->hr);
+    rasleak__sen_ctx_drop_order(sen);
     if (rc < 0)
         return rc;
     /*

@@ -535,6 +535,13 @@ void rasleak__mk_hint_counts(unsigned long *sorted, unsigned long *given_up)
     *given_up = atomic_load(&hint_given_up);
 }
 
+/* Give back a block of scratch, unless it is the caller's room. */
+static void put_scratch(void *p, void *room)
+{
+    if (p != room)
+        rasleak__scratch_put(p);
+}
+
 static size_t default_lags(size_t n)
 {
     size_t l = (size_t)ceil(10.0 * log10((double)n));
@@ -611,13 +618,14 @@ int rasleak_mk_hamed_rao(const double *x, const double *y, size_t n,
                          double alpha_lags, size_t max_lag,
                          struct rasleak_mk_corrected *out)
 {
-    return rasleak__mk_hamed_rao(x, y, n, mk, sen_slope, alpha_lags, max_lag, 0, NULL, out);
+    return rasleak__mk_hamed_rao(x, y, n, mk, sen_slope, alpha_lags, max_lag, 0, NULL, NULL, 0,
+                                 out);
 }
 
 int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
                           const struct rasleak_mk *mk, double sen_slope, double alpha_lags,
-                          size_t max_lag, int two, const uint32_t *hint,
-                          struct rasleak_mk_corrected *out)
+                          size_t max_lag, int two, const uint32_t *hint, void *room,
+                          size_t room_bytes, struct rasleak_mk_corrected *out)
 {
     int rc = check_corrected(x, y, n, mk, sen_slope, out);
     if (rc < 0)
@@ -629,8 +637,10 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
         return 0;
     }
 
-    /* Residuals as sortable keys, their ids, and scratch for both: one block. */
-    uint64_t *key = rasleak__scratch_get(2 * n * (sizeof *key + sizeof(uint32_t)));
+    /* Residuals as sortable keys, their ids, and scratch for both: one
+     * block, the caller's room if it is large enough. */
+    size_t bytes = 2 * n * (sizeof(uint64_t) + sizeof(uint32_t));
+    uint64_t *key = room && room_bytes >= bytes ? room : rasleak__scratch_get(bytes);
     uint32_t *id = key ? (uint32_t *)(void *)(key + 2 * n) : NULL;
     if (!key)
         return RASLEAK_ENOMEM;
@@ -669,7 +679,7 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
         }
     }
     if (!sorted && (rc = radix_sort(key, id, key + n, id + n, n, two && n >= thread_min_n)) < 0) {
-        rasleak__scratch_put(key);
+        put_scratch(key, room);
         return rc;
     }
 
@@ -694,7 +704,7 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
     size_t lmax = max_lag ? (max_lag < n - 1 ? max_lag : n - 1) : default_lags(n);
     double *ck = calloc(lmax + 1, sizeof *ck);
     if (!ck) {
-        rasleak__scratch_put(key);
+        put_scratch(key, room);
         return RASLEAK_ENOMEM;
     }
     if (c0 > 0.0 && lmax >= 1) {
@@ -720,7 +730,7 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
         used++;
     }
     free(ck);
-    rasleak__scratch_put(key);
+    put_scratch(key, room);
 
     double ratio = 1.0 + 2.0 / (dn * (dn - 1.0) * (dn - 2.0)) * sum;
     finish(mk, ratio, used, "hamed-rao", out);

@@ -18,16 +18,18 @@
 int rasleak__mk(const double *y, size_t n, int two, struct rasleak_mk *out);
 int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
                           const struct rasleak_mk *mk, double sen_slope, double alpha_lags,
-                          size_t max_lag, int two, const uint32_t *hint,
-                          struct rasleak_mk_corrected *out);
+                          size_t max_lag, int two, const uint32_t *hint, void *room,
+                          size_t room_bytes, struct rasleak_mk_corrected *out);
 
 /*
  * hint (or NULL): a permutation of 0..n-1 that is nearly the order of the
  * residuals y - sen_slope x, such as the order the slope's search sorted
- * last (rasleak__sen_ctx_take_order).  The residuals are ranked by
- * sorting from it, far cheaper than from the start when it is near; the
- * result is the same whatever the hint.  How often a hint was used to
- * the end, and given up as too far from sorted, for the tests:
+ * last (rasleak__sen_ctx_order).  The residuals are ranked by sorting
+ * from it, far cheaper than from the start when it is near; the result is
+ * the same whatever the hint.  room (or NULL): memory of the caller's to
+ * work in, used when it holds room_bytes >= 24 n, so that none is taken.
+ * How often a hint was used to the end, and given up as too far from
+ * sorted, for the tests:
  */
 void rasleak__mk_hint_counts(unsigned long *sorted, unsigned long *given_up);
 

@@ -12,10 +12,12 @@
 #include "rasleak/stats.h"
 #include "rasleak/error.h"
 #include "platform/scratch.h"
+#include "platform/threads.h"
 #include "stats/sen_fast.h"
 #include "stats/sen_internal.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,13 +137,212 @@ static double *all_slopes(const double *x, const double *y, size_t n)
 }
 
 /*
- * The ranks k[0..m) (ascending, < len) of s[0..len) into out[0..m).  After
- * selecting rank k, everything right of it is >= it, so the next rank is
- * selected in that part only.
+ * Selection by brackets, for long arrays: the values at the ranks are read
+ * off one pass over the array that moves nothing in it, where quickselect's
+ * partitions move most of what they read, level after level.  A uniform
+ * sample of BRACKET_SAMPLE values places each rank; the sample's values
+ * BRACKET_Z standard deviations either side of where the rank falls in it
+ * bound a bracket [lo, hi] (ranks whose brackets overlap share one).  The
+ * pass counts, for each bracket, the values below lo and those equal to lo
+ * or to hi, and copies those strictly between; a rank is then lo, hi, or
+ * selected among the copies, a few percent of the array.  A rank outside
+ * its bracket (the sample was off by more than BRACKET_Z deviations), or
+ * more copies than the room for them, is a miss, and the caller falls
+ * back to quickselect.  With two, each half of the array is read on its
+ * own thread into copies of its own.
+ */
+#define BRACKET_MIN ((size_t)1 << 18)
+#define BRACKET_SAMPLE 32768
+#define BRACKET_Z 4.0
+#define BRACKET_MAX 4
+
+#define BRACKET_ROOM 2.0  /* room for copies, times as many as expected */
+
+static double bracket_z = BRACKET_Z, bracket_room = BRACKET_ROOM;
+static atomic_ulong brackets_used, brackets_missed;
+
+void rasleak__sen_set_brackets(double z, double room)
+{
+    bracket_z = z >= 0.0 ? z : BRACKET_Z;
+    bracket_room = room >= 0.0 ? room : BRACKET_ROOM;
+}
+
+void rasleak__sen_bracket_counts(unsigned long *used, unsigned long *missed)
+{
+    *used = atomic_load(&brackets_used);
+    *missed = atomic_load(&brackets_missed);
+}
+
+struct bracket {
+    double lo, hi;       /* lo <= hi; -inf / +inf: no bound on that side */
+    size_t below, eq_lo, eq_hi;
+    double *in;          /* values strictly between lo and hi */
+    size_t nin, cap;
+};
+
+struct bracket_scan {
+    const double *a;
+    size_t n, nb;
+    struct bracket b[BRACKET_MAX];
+    int full;
+};
+
+static void *bracket_scan(void *arg)
+{
+    struct bracket_scan *sc = arg;
+    for (size_t j = 0; j < sc->nb; j++) {
+        struct bracket *b = &sc->b[j];
+        const double lo = b->lo, hi = b->hi;
+        const int two_ends = lo != hi;
+        size_t below = 0, eq_lo = 0, eq_hi = 0, nin = 0, i = 0;
+        double *in = b->in;
+        for (; i < sc->n && nin < b->cap; i++) {
+            double v = sc->a[i];
+            below += v < lo;
+            eq_lo += v == lo;
+            eq_hi += (v == hi) & two_ends;
+            in[nin] = v;  /* kept only if it counts: the room has one spare */
+            nin += (v > lo) & (v < hi);
+        }
+        /* No room left: the rest is counted, for a full count, not kept. */
+        sc->full |= i < sc->n;
+        for (; i < sc->n; i++) {
+            double v = sc->a[i];
+            below += v < lo;
+            eq_lo += v == lo;
+            eq_hi += (v == hi) & two_ends;
+            nin += (v > lo) & (v < hi);
+        }
+        b->below = below;
+        b->eq_lo = eq_lo;
+        b->eq_hi = eq_hi;
+        b->nin = nin;
+    }
+    return NULL;
+}
+
+/*
+ * The ranks k[0..m) (ascending, < len, m <= BRACKET_MAX) of s[0..len)
+ * into out[], by brackets; room (spare doubles, or NULL) holds the copies
+ * when it is large enough.  0, or -1 for a miss (s unchanged either way).
+ */
+static int select_by_brackets(const double *s, size_t len, const uint64_t *k, double *out,
+                              size_t m, uint64_t *rng, int two, double *room, size_t nroom)
+{
+    double *smp = malloc(BRACKET_SAMPLE * sizeof *smp);
+    if (!smp)
+        return -1;
+    /* Each rank's place in the sample, widened; overlapping ones merged. */
+    size_t rlo[BRACKET_MAX], rhi[BRACKET_MAX], nb = 0, of[BRACKET_MAX];
+    for (size_t r = 0; r < m; r++) {
+        double q = ((double)k[r] + 0.5) / (double)len;
+        double at = q * BRACKET_SAMPLE;
+        double w = bracket_z * sqrt(BRACKET_SAMPLE * q * (1.0 - q)) + 2.0;
+        double a = floor(at - w), b = ceil(at + w);
+        size_t lo_ = a < 0.0 ? SIZE_MAX : (size_t)a;  /* SIZE_MAX: no lower bound */
+        size_t hi_ = b >= BRACKET_SAMPLE ? BRACKET_SAMPLE : (size_t)b;
+        if (nb > 0 && (lo_ == SIZE_MAX || lo_ <= rhi[nb - 1])) {
+            rhi[nb - 1] = hi_;  /* ascending ranks: only the last can overlap */
+        } else {
+            rlo[nb] = lo_;
+            rhi[nb] = hi_;
+            nb++;
+        }
+        of[r] = nb - 1;
+    }
+    for (size_t i = 0; i < BRACKET_SAMPLE; i++)
+        smp[i] = s[rng_next(rng) % len];
+    struct bracket_scan sc[2];
+    memset(sc, 0, sizeof sc);
+    size_t need = 0, caps[BRACKET_MAX];
+    for (size_t j = 0; j < nb; j++) {
+        /* The sample's order statistics at the bounds, lowest first. */
+        size_t from = 0;
+        double lo = -INFINITY, hi = INFINITY;
+        if (rlo[j] != SIZE_MAX) {
+            lo = rasleak__sen_select_k(smp, BRACKET_SAMPLE, rlo[j], rng);
+            from = rlo[j];
+        }
+        if (rhi[j] < BRACKET_SAMPLE)
+            hi = rasleak__sen_select_k(smp + from, BRACKET_SAMPLE - from, rhi[j] - from, rng);
+        size_t span = (rlo[j] == SIZE_MAX ? rhi[j] : rhi[j] - rlo[j]) + 1;
+        /* Twice the copies expected, in each half: one may hold them all. */
+        caps[j] = (size_t)(bracket_room * (double)span / BRACKET_SAMPLE * (double)len) + 1024;
+        need += 2 * (caps[j] + 1);
+        for (int h = 0; h < 2; h++) {
+            sc[h].b[j].lo = lo;
+            sc[h].b[j].hi = hi;
+        }
+    }
+    free(smp);
+    double *mem = need <= nroom ? room : malloc(need * sizeof *mem);
+    if (!mem)
+        return -1;
+    /* Each bracket's room for the first half, then for the second, so
+     * that the second's copies can be moved up behind the first's. */
+    double *p = mem;
+    size_t mid = two ? len / 2 : len;
+    for (size_t j = 0; j < nb; j++)
+        for (int h = 0; h < 2; h++) {
+            sc[h].b[j].in = p;
+            sc[h].b[j].cap = caps[j] + 1;
+            p += caps[j] + 1;
+        }
+    for (int h = 0; h < 2; h++) {
+        sc[h].a = s + (h ? mid : 0);
+        sc[h].n = h ? len - mid : mid;
+        sc[h].nb = nb;
+    }
+    if (two) {
+        rasleak__run_two(bracket_scan, &sc[0], &sc[1]);
+    } else {
+        bracket_scan(&sc[0]);
+        bracket_scan(&sc[1]);
+    }
+    int rc = sc[0].full || sc[1].full ? -1 : 0;
+    for (size_t j = 0; rc == 0 && j < nb; j++) {
+        struct bracket *a = &sc[0].b[j], *b = &sc[1].b[j];
+        /* The second half's copies follow the first's. */
+        memmove(a->in + a->nin, b->in, b->nin * sizeof *a->in);
+        size_t below = a->below + b->below, eq_lo = a->eq_lo + b->eq_lo;
+        size_t nin = a->nin + b->nin, eq_hi = a->eq_hi + b->eq_hi;
+        for (size_t r = 0; rc == 0 && r < m; r++) {
+            if (of[r] != j)
+                continue;
+            uint64_t x = k[r];
+            if (x < below) {
+                rc = -1;
+            } else if (x < below + eq_lo) {
+                out[r] = a->lo;
+            } else if (x < below + eq_lo + nin) {
+                out[r] = rasleak__sen_select_k(a->in, nin, (size_t)(x - below - eq_lo), rng);
+            } else if (x < below + eq_lo + nin + eq_hi) {
+                out[r] = a->hi;
+            } else {
+                rc = -1;
+            }
+        }
+    }
+    if (mem != room)
+        free(mem);
+    atomic_fetch_add(rc == 0 ? &brackets_used : &brackets_missed, 1);
+    return rc;
+}
+
+/*
+ * The ranks k[0..m) (ascending, < len) of s[0..len) into out[0..m), s
+ * reordered.  A long array is read by brackets (select_by_brackets(), on
+ * two threads with `two`, its copies in room[0..nroom) if they fit);
+ * otherwise, or when a bracket misses, quickselect: after selecting rank
+ * k, everything right of it is >= it, so the next rank is selected in
+ * that part only.
  */
 void rasleak__sen_select_ranks(double *s, size_t len, const uint64_t *k, double *out,
-                               size_t m, uint64_t *rng)
+                               size_t m, uint64_t *rng, int two, double *room, size_t nroom)
 {
+    if (len >= BRACKET_MIN && m <= BRACKET_MAX &&
+        select_by_brackets(s, len, k, out, m, rng, two, room, nroom) == 0)
+        return;
     size_t base = 0;
     for (size_t r = 0; r < m; r++) {
         if (r > 0 && k[r] == k[r - 1]) {
@@ -160,7 +361,7 @@ static int direct_ranks(const double *x, const double *y, size_t n,
     if (!s)
         return RASLEAK_ENOMEM;
     uint64_t rng = 0x5eed5eedu;
-    rasleak__sen_select_ranks(s, n * (n - 1) / 2, k, out, m, &rng);
+    rasleak__sen_select_ranks(s, n * (n - 1) / 2, k, out, m, &rng, 0, NULL, 0);
     free(s);
     return 0;
 }
@@ -183,10 +384,11 @@ struct rasleak_sen_ctx {
     /* Ranks [zero_from, zero_from + zeros) are slopes of exactly 0
      * (rasleak_sen_ctx_set_mk); zeros 0: not known. */
     uint64_t zero_from, zeros;
-    /* keep_order: the next search copies the point order its last pass
-     * sorted into `order` (rasleak__sen_ctx_keep_order). */
+    /* keep_order: the next search keeps its work block, and in it the
+     * point order its last pass sorted, `order`, until
+     * rasleak__sen_ctx_drop_order (rasleak__sen_ctx_keep_order). */
     int keep_order;
-    uint32_t *order;
+    const uint32_t *order;
 };
 
 static size_t thread_min_n = THREAD_MIN_N;
@@ -213,7 +415,6 @@ static void ctx_release(struct rasleak_sen_ctx *c)
     if (c->ready)
         rasleak__sen_fast_free(&c->f);
     c->ready = 0;
-    free(c->order);
     c->order = NULL;
 }
 
@@ -276,7 +477,8 @@ static int ctx_search(struct rasleak_sen_ctx *c, const uint64_t *k, double *out,
         if (d1 < d0)
             first = g;
     }
-    if ((rc = rasleak__sen_work_alloc(&c->f)) < 0)
+    c->order = NULL;  /* a block still kept is this search's now */
+    if (!c->f.work && (rc = rasleak__sen_work_alloc(&c->f)) < 0)
         return rc;
     c->f.last = -1;
     rc = rasleak__sen_fast_ranks(&c->f, &k[start[first]], &out[start[first]], len[first]);
@@ -284,12 +486,9 @@ static int ctx_search(struct rasleak_sen_ctx *c, const uint64_t *k, double *out,
         if (g != first)
             rc = rasleak__sen_fast_ranks(&c->f, &k[start[g]], &out[start[g]], len[g]);
     if (rc == 0 && c->keep_order && c->f.last >= 0) {
-        /* Memory short: no order, which only costs its user time. */
-        free(c->order);
-        c->order = malloc(c->n * sizeof *c->order);
-        if (c->order)
-            memcpy(c->order, c->f.ord[c->f.last], c->n * sizeof *c->order);
+        c->order = c->f.ord[c->f.last];
         c->keep_order = 0;
+        return 0;  /* the block stays, with the order in it */
     }
     rasleak__sen_work_free(&c->f);
     return rc;
@@ -331,11 +530,10 @@ int rasleak_slope_select(const double *x, const double *y, size_t n, double k,
 /* Median of v[0..n) as numpy computes it (mean of the middle two if n even). */
 static double median(double *v, size_t n, uint64_t *rng)
 {
-    double a = rasleak__sen_select_k(v, n, (n - 1) / 2, rng);
-    if (n % 2)
-        return a;
-    double b = rasleak__sen_select_k(v + n / 2, n - n / 2, 0, rng);
-    return (a + b) / 2.0;
+    uint64_t k[2] = {(n - 1) / 2, n / 2};
+    double m[2];
+    rasleak__sen_select_ranks(v, n, k, m, 2, rng, 0, NULL, 0);
+    return n % 2 ? m[0] : (m[0] + m[1]) / 2.0;
 }
 
 /*
@@ -554,14 +752,29 @@ void rasleak__sen_ctx_keep_order(struct rasleak_sen_ctx *c)
         c->keep_order = 1;
 }
 
-uint32_t *rasleak__sen_ctx_take_order(struct rasleak_sen_ctx *c)
+const uint32_t *rasleak__sen_ctx_order(struct rasleak_sen_ctx *c, void **room,
+                                       size_t *room_bytes)
+{
+    *room = NULL;
+    *room_bytes = 0;
+    if (!c || !c->order)
+        return NULL;
+    /* key, tkey, klo and the band buffer: doubles in a row, before the
+     * point orders (rasleak__sen_work_alloc). */
+    *room = c->f.key;
+    *room_bytes = (3 * c->n + c->f.cap) * sizeof(double);
+    return c->order;
+}
+
+void rasleak__sen_ctx_drop_order(struct rasleak_sen_ctx *c)
 {
     if (!c)
-        return NULL;
-    uint32_t *o = c->order;
-    c->order = NULL;
+        return;
     c->keep_order = 0;
-    return o;
+    if (c->order) {
+        c->order = NULL;
+        rasleak__sen_work_free(&c->f);
+    }
 }
 
 struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c)

@@ -269,7 +269,7 @@ static void select_listed(struct fast *f, size_t len, uint64_t below, const uint
     uint64_t rk[4];
     for (size_t r = 0; r < m; r++)
         rk[r] = k[r] - below;
-    rasleak__sen_select_ranks(f->buf, len, rk, out, m, &f->rng);
+    rasleak__sen_select_ranks(f->buf, len, rk, out, m, &f->rng, f->two, f->key, 3 * f->n);
 }
 
 /*
@@ -381,18 +381,25 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
         }
         double span = (fb < (double)sn ? fb : (double)sn) - (fa > 0.0 ? fa : 0.0);
         struct thr nlo = b.lo, nhi = b.hi;
-        if (fa >= 0.0 && fa < (double)sn) {
-            double v = rasleak__sen_select_k(f->buf, sn, (size_t)fa, &f->rng);
-            struct thr t = rasleak__sen_thr_at(v, -1);
+        /* The sample's values at fa and at fb, the ones of them inside it. */
+        int has_a = fa >= 0.0 && fa < (double)sn, has_b = ceil(fb) < (double)sn;
+        uint64_t rk[2];
+        double rv[2];
+        size_t nr = 0;
+        if (has_a)
+            rk[nr++] = (uint64_t)fa;
+        if (has_b)
+            rk[nr++] = (uint64_t)ceil(fb);
+        if (nr)
+            rasleak__sen_select_ranks(f->buf, sn, rk, rv, nr, &f->rng, f->two, f->key,
+                                      3 * f->n);
+        if (has_a) {
+            struct thr t = rasleak__sen_thr_at(rv[0], -1);
             if (thr_cmp(&t, &b.lo) > 0 && thr_cmp(&t, &b.hi) < 0)
                 nlo = t;
         }
-        if (ceil(fb) < (double)sn) {
-            /* After the first selection everything from fa on is >= it. */
-            size_t from = fa >= 0.0 ? (size_t)fa : 0;
-            double v = rasleak__sen_select_k(f->buf + from, sn - from, (size_t)ceil(fb) - from,
-                                             &f->rng);
-            struct thr t = rasleak__sen_thr_at(v, 1);
+        if (has_b) {
+            struct thr t = rasleak__sen_thr_at(rv[nr - 1], 1);
             if (thr_cmp(&t, &b.hi) < 0 && thr_cmp(&t, &nlo) > 0)
                 nhi = t;
         }

@@ -130,6 +130,8 @@ struct fast {
     uint64_t npairs;
     void *work;           /* the block of the arrays below (rasleak__sen_work_alloc) */
     uint32_t *ord[3];     /* point orders: at lo, and two to work in */
+    /* key, tkey, klo: 3n doubles in a row, free between passes (the
+     * selections' room) */
     double *key, *tkey;
     uint32_t *tid;
     double *klo;          /* struct pass */
@@ -167,7 +169,7 @@ struct fast {
 /* sen.c: selection in an array of slopes. */
 double rasleak__sen_select_k(double *a, size_t n, size_t k, uint64_t *rng);
 void rasleak__sen_select_ranks(double *s, size_t len, const uint64_t *k, double *out,
-                               size_t m, uint64_t *rng);
+                               size_t m, uint64_t *rng, int two, double *room, size_t nroom);
 
 /* sen_band.c: the fast method, and the threshold next to slope c on
  * side -1 (just below c) or +1 (just above). */

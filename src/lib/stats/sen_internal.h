@@ -7,6 +7,7 @@
 
 #include "rasleak/stats.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* What the fast method did on a context so far (zeros for the direct
@@ -27,14 +28,18 @@ struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx 
  * order of the points its last pass sorted: sorted by y - t x at a
  * threshold t next to the slope it found, which is nearly the order of
  * the residuals y - slope x that Hamed-Rao's correction ranks
- * (rasleak__mk_hamed_rao's hint).  The fast method only; a search that
- * ran no pass, or memory short, keeps none.  One search: the interval's
+ * (rasleak__mk_hamed_rao's hint).  The search keeps its work block for
+ * it, so the order costs no memory, and the rest of the block (room,
+ * room_bytes: at least 56 bytes a point) is free for the order's user
+ * until rasleak__sen_ctx_drop_order, which gives the block back; the
+ * next search on the context drops it too.  The fast method only; a
+ * search that ran no pass keeps none (NULL).  One search: the interval's
  * after it keeps nothing.
  */
 void rasleak__sen_ctx_keep_order(struct rasleak_sen_ctx *c);
-
-/* The kept order (n point indices, the caller's to free), or NULL. */
-uint32_t *rasleak__sen_ctx_take_order(struct rasleak_sen_ctx *c);
+const uint32_t *rasleak__sen_ctx_order(struct rasleak_sen_ctx *c, void **room,
+                                       size_t *room_bytes);
+void rasleak__sen_ctx_drop_order(struct rasleak_sen_ctx *c);
 
 /* The k-th smallest slope (k from 0) as the context finds it. */
 int rasleak__sen_ctx_rank(struct rasleak_sen_ctx *c, uint64_t k, double *out);
@@ -48,6 +53,15 @@ void rasleak__sen_set_thread_min_n(size_t n);
  * standard deviations (< 0: the default).  Narrow bands miss the ranks
  * often, which is how the tests reach the searches' recovery from a miss. */
 void rasleak__sen_set_band_z(double z);
+
+/* The brackets that select ranks in long arrays: their half-width in the
+ * sample's standard deviations, and the room for the values they copy,
+ * in times as many as expected (each < 0: the default).  A width of 0
+ * makes them miss often and a room of 0 fill up, which is how the tests
+ * reach the fall-back to quickselect.  And how many selections the
+ * brackets answered, and how many missed or filled up. */
+void rasleak__sen_set_brackets(double z, double room);
+void rasleak__sen_bracket_counts(unsigned long *used, unsigned long *missed);
 
 /* ln u as the passes' sampler computes it, for u in [2^-53, 1]. */
 double rasleak__sen_log_unit(double u);
