@@ -828,6 +828,16 @@ static void test_hamed_rao_lags(void **state)
     }
 }
 
+/* Two Hamed-Rao corrections are the same, bit for bit. */
+static void assert_same_hr(const struct rasleak_mk_corrected *a,
+                           const struct rasleak_mk_corrected *b)
+{
+    assert_true(memcmp(&a->var_corrected, &b->var_corrected, sizeof a->var_corrected) == 0);
+    assert_true(memcmp(&a->n_eff, &b->n_eff, sizeof a->n_eff) == 0);
+    assert_true(memcmp(&a->p, &b->p, sizeof a->p) == 0);
+    assert_int_equal(a->lags_used, b->lags_used);
+}
+
 /*
  * Mann-Kendall and Hamed-Rao with their work on two threads (the threshold
  * lowered to test sizes): the same numbers as on one, bit for bit, on
@@ -852,11 +862,9 @@ static void test_mk_two_threads(void **state)
             assert_int_equal(rasleak_sen_slope(x, y, n, &slope), 0);
             struct rasleak_mk_corrected a, b;
             assert_int_equal(rasleak_mk_hamed_rao(x, y, n, &one, slope, 0.05, 0, &a), 0);
-            assert_int_equal(rasleak__mk_hamed_rao(x, y, n, &one, slope, 0.05, 0, 1, NULL, NULL, 0, &b), 0);
-            assert_true(memcmp(&a.var_corrected, &b.var_corrected, sizeof a.var_corrected) == 0);
-            assert_true(memcmp(&a.n_eff, &b.n_eff, sizeof a.n_eff) == 0);
-            assert_true(memcmp(&a.p, &b.p, sizeof a.p) == 0);
-            assert_int_equal(a.lags_used, b.lags_used);
+            assert_int_equal(
+                rasleak__mk_hamed_rao(x, y, n, &one, slope, 0.05, 0, 1, NULL, NULL, 0, &b), 0);
+            assert_same_hr(&a, &b);
             free(x);
             free(y);
         }
@@ -881,9 +889,7 @@ static void hr_same(const double *x, const double *y, size_t n, const struct ras
                      0);
     assert_int_equal(
         rasleak__mk_hamed_rao(x, y, n, mk, slope, 0.05, 0, two, hint, room, room_bytes, &b), 0);
-    assert_true(memcmp(&a.var_corrected, &b.var_corrected, sizeof a.var_corrected) == 0);
-    assert_true(memcmp(&a.n_eff, &b.n_eff, sizeof a.n_eff) == 0);
-    assert_int_equal(a.lags_used, b.lags_used);
+    assert_same_hr(&a, &b);
 }
 
 static void test_hamed_rao_hint(void **state)
