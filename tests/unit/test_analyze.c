@@ -922,6 +922,65 @@ static void test_series_shifted(void **state)
 }
 
 /*
+ * Two parts of a run gathered apart and merged are the run gathered in one
+ * piece: every series, its iterations and its values, for six series of
+ * different lengths (the merge shares them out between two threads by
+ * their lengths), one in floats in the first part and doubles in the
+ * second (widened), one only in the first part and one only in the second
+ * (added).
+ */
+static void add_range(struct rasleak__series_set *set, int from, int to)
+{
+    const char *target[6] = {"self", "self", "self", "self", "self", "rasman"};
+    const char *metric[6] = {"rss_bytes", "heap_bytes", "handles", "threads", "vm_bytes",
+                             "handles"};
+    for (int i = from; i <= to; i++) {
+        double v[6] = {4096.0 * (1000 + i), 1e9 + i + (i > 300 ? 0.25 : 0.0), 7.0 + i % 3,
+                       1.0 + i / 100, 1e8 + 4096.0 * (i / 50), 100.0 + i};
+        /* vm_bytes only until 300, rasman's handles only after it, threads
+         * in every third sample */
+        struct rasleak_trend_sample s = {(uint64_t)i, i * 0.01, 1, 1, NAN, NAN,
+                                         i <= 300 ? 5 : 6, target, metric, v,
+                                         i <= 300 ? 1ul : 2ul};
+        if (i % 3)
+            v[3] = NAN;
+        if (i > 300)
+            v[4] = NAN;
+        assert_int_equal(rasleak__series_add_sample(set, &s), 0);
+    }
+}
+
+static void test_series_merge(void **state)
+{
+    (void)state;
+    struct rasleak__series_set one, a, b;
+    memset(&one, 0, sizeof one);
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    add_range(&one, 1, 600);
+    add_range(&a, 1, 300);
+    add_range(&b, 301, 600);
+    assert_int_equal(rasleak__series_merge(&a, &b), 0);
+    assert_int_equal(a.n, one.n);
+    assert_int_equal(a.niters, one.niters);
+    assert_memory_equal(a.iters, one.iters, one.niters * sizeof *one.iters);
+    for (size_t k = 0; k < one.n; k++) {
+        const struct rasleak__series *s = &one.items[k], *m = &a.items[k];
+        assert_string_equal(m->target, s->target);
+        assert_string_equal(m->metric, s->metric);
+        assert_int_equal(m->n, s->n);
+        assert_memory_equal(m->xi, s->xi, s->n * sizeof *s->xi);
+        for (size_t i = 0; i < s->n; i++) {
+            double vs = s->yd ? s->yd[i] : s->yf[i], vm = m->yd ? m->yd[i] : m->yf[i];
+            assert_true(vs == vm);
+        }
+    }
+    assert_non_null(a.items[1].yd);  /* heap_bytes widened to doubles */
+    rasleak__series_free(&one);
+    rasleak__series_free(&a);
+}
+
+/*
  * A series made arrays in its own storage: floats and doubles widened or
  * taken as they are, x borrowed when the series has every sample and
  * widened from its indices when it has not, the storage gone after.
@@ -1066,6 +1125,7 @@ int main(void)
         cmocka_unit_test(test_judge_projection_words),
         cmocka_unit_test(test_shifted_series_share_the_fit),
         cmocka_unit_test(test_series_shifted),
+        cmocka_unit_test(test_series_merge),
         cmocka_unit_test(test_series_take_arrays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
