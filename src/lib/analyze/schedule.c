@@ -144,21 +144,26 @@ static void *judge_worker(void *arg)
 }
 
 /*
- * Order the series (constant ones first) and chain each that is an earlier
- * one shifted to the first of its group; order[] gets the firsts only.
+ * Order the series (constant ones first, *nconst of them) and chain each
+ * that is an earlier one shifted to the first of its group; order[] gets
+ * the firsts only.  Whether a series is constant is asked once: it reads
+ * every value of a constant one.
  */
-static size_t plan(const struct rasleak__series_set *set, size_t *order, size_t *next)
+static size_t plan(const struct rasleak__series_set *set, size_t *order, size_t *next,
+                   unsigned char *constant, size_t *nconst)
 {
     size_t no = 0;
     for (size_t i = 0; i < set->n; i++) {
         next[i] = NONE;
-        if (rasleak__series_constant(&set->items[i]))
+        constant[i] = (unsigned char)rasleak__series_constant(&set->items[i]);
+        if (constant[i])
             order[no++] = i;
     }
     size_t first_varying = no;
+    *nconst = no;
     for (size_t i = 0; i < set->n; i++) {
         const struct rasleak__series *s = &set->items[i];
-        if (rasleak__series_constant(s))
+        if (constant[i])
             continue;
         size_t head = NONE;
         double offset;
@@ -183,13 +188,16 @@ int rasleak__judge_all(const struct rasleak_analyze_config *cfg, struct rasleak_
                        struct rasleak__series_set *set)
 {
     size_t *order = malloc(2 * (set->n ? set->n : 1) * sizeof *order);
-    if (!order)
+    unsigned char *constant = malloc(set->n ? set->n : 1);
+    if (!order || !constant) {
+        free(order);
+        free(constant);
         return -1;
+    }
     size_t *next = order + (set->n ? set->n : 1);
-    size_t norder = plan(set, order, next);
-    size_t nc = 0;
-    while (nc < norder && rasleak__series_constant(&set->items[order[nc]]))
-        nc++;
+    size_t nc;
+    size_t norder = plan(set, order, next, constant, &nc);
+    free(constant);
     struct judge_work w = {cfg, a, set, order, norder, next, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
     size_t biggest = 0;
     for (size_t i = 0; i < set->n; i++)
