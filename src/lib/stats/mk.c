@@ -16,6 +16,7 @@
 #include "platform/threads.h"
 #include "platform/scratch.h"
 #include "stats/mk_internal.h"
+#include "stats/x_index.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -654,11 +655,8 @@ int rasleak__mk_hamed_rao(const double *x, const double *y, size_t n,
          * given up after a few moves a key, for the radix sort; the ranks
          * are the same either way.
          */
-        /* x0 + i must be exact (whole numbers below 2^53) and equal x[i]. */
-        int xlin = x[0] == floor(x[0]) && fabs(x[0]) + (double)n < 0x1p53;
-        for (size_t i = 0; xlin && i < n; i++)
-            xlin = x[i] == x[0] + (double)i;
-        struct hint_job h[2] = {{x, y, sen_slope, x[0], xlin, hint, key, id, n}};
+        struct hint_job h[2] = {
+            {x, y, sen_slope, x[0], rasleak__x_is_index(x, n), hint, key, id, n}};
         if (two && n >= thread_min_n) {
             h[1] = h[0];
             h[0].n = n / 2;

@@ -23,6 +23,7 @@
 #include "rasleak/error.h"
 #include "platform/scratch.h"
 #include "stats/sen_fast.h"
+#include "stats/x_index.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -142,10 +143,7 @@ int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, siz
     f->pt.x = x;
     f->pt.y = y;
     f->pt.x0 = n ? x[0] : 0.0;
-    /* x0 + i must be exact (whole numbers below 2^53) and equal x[i]. */
-    f->pt.xlin = n > 0 && x[0] == floor(x[0]) && fabs(x[0]) + (double)n < 0x1p53;
-    for (size_t i = 0; f->pt.xlin && i < n; i++)
-        f->pt.xlin = x[i] == x[0] + (double)i;
+    f->pt.xlin = rasleak__x_is_index(x, n);
     f->npairs = (uint64_t)n * (n - 1) / 2;
     f->two = two;
     f->rng = 0x243f6a8885a308d3u;  /* fixed: same data, same passes, same time */
