@@ -1202,6 +1202,76 @@ static void test_sen_ctx_kept_band(void **state)
 }
 
 /*
+ * The plan of a band: listed at once when small; sampled once and listed
+ * next for the interval's bands at 10^7 points (about 3.6 10^9 pairs);
+ * sampled small and again for the median's first band there (4 10^10),
+ * where listing next would take 10^7 samples and 3 10^7 listed pairs; as
+ * before (one sample as large as there is room for, then the list) when
+ * a pass costs far more than pairs; sampled when passes cost nothing.
+ */
+static void test_sen_plan(void **state)
+{
+    (void)state;
+    const double n7 = 1e7, cap7 = 4e7, z = 2.5;
+    /* Small bands are listed. */
+    assert_true(rasleak__sen_sample_size((size_t)n7, 1e6) == 1e6);
+    assert_true(rasleak__sen_sample_size(2001, 5000) == 5000);
+    /* An interval's band: one sample, whose next band is listed. */
+    double m = rasleak__sen_sample_size((size_t)n7, 3.6e9);
+    if (!(m >= 1e6 && m <= 4e6 && z * 3.6e9 / sqrt(m) <= cap7))
+        fail_msg("interval band: sample %.0f", m);
+    /* The median's first band: a small sample, whose band is sampled again. */
+    m = rasleak__sen_sample_size((size_t)n7, 4e10);
+    if (!(m >= 1e4 && m <= 1e6 && z * 4e10 / sqrt(m) > cap7))
+        fail_msg("median's first band: sample %.0f", m);
+    /* At 2001 points a pass costs what a few thousand pairs do: one
+     * round, as large a sample as there is room for. */
+    m = rasleak__sen_sample_size(2001, 1.1e5);
+    if (!(m >= 1000 && m <= 2048))
+        fail_msg("2001 points: sample %.0f", m);
+    /* Dear passes: one round, the largest sample; free ones: sampling. */
+    rasleak__sen_set_pass_cost(1e9);
+    assert_true(rasleak__sen_sample_size((size_t)n7, 4e10) > 5e6);
+    rasleak__sen_set_pass_cost(0.0);
+    assert_true(rasleak__sen_sample_size((size_t)n7, 1e6) < 1e6);
+    rasleak__sen_set_pass_cost(-1.0);
+    assert_true(rasleak__sen_sample_size((size_t)n7, 1e6) == 1e6);
+}
+
+/*
+ * Searches of more rounds: with passes that cost nothing a band is
+ * sampled again while a sample of 1024 narrows it.  The numbers must still be the direct
+ * method's (slope, intervals inside and outside the kept band, single
+ * ranks), on every kind of series, in more passes than by default.
+ */
+static void test_sen_many_rounds(void **state)
+{
+    (void)state;
+    const size_t n = 1501;
+    static const double widen[] = {0.5, 100.0, 7.0};
+    unsigned long passes[2] = {0, 0};
+    for (int cheap = 0; cheap < 2; cheap++) {
+        rng_state = 1618;
+        rasleak__sen_set_pass_cost(cheap ? 0.0 : -1.0);
+        for (int kind = 0; kind < 6; kind++) {
+            double *x, *y;
+            struct rasleak_mk mk;
+            struct rasleak_sen_ctx *c = ctx_on_series(kind, n, &x, &y, &mk);
+            char what[48];
+            snprintf(what, sizeof what, "kind=%d cheap=%d", kind, cheap);
+            expect_direct(c, x, y, n, &mk, widen, sizeof widen / sizeof *widen, 8, what);
+            passes[cheap] += rasleak__sen_ctx_counts(c).passes;
+            rasleak_sen_ctx_free(c);
+            free(x);
+            free(y);
+        }
+    }
+    rasleak__sen_set_pass_cost(-1.0);
+    if (passes[1] <= passes[0])
+        fail_msg("cheap passes: %lu passes, by default %lu", passes[1], passes[0]);
+}
+
+/*
  * Bands that miss: with no widening, a band picked from a sample misses
  * the ranks about as often as it holds them, which takes every way a
  * search recovers (missed above, with the round-0 sample standing in once;
@@ -1608,6 +1678,8 @@ int main(void)
         cmocka_unit_test(test_hamed_rao_lags),
         cmocka_unit_test(test_sen_ctx_kept_band),
         cmocka_unit_test(test_sen_missed_bands),
+        cmocka_unit_test(test_sen_plan),
+        cmocka_unit_test(test_sen_many_rounds),
         cmocka_unit_test(test_sen_chunks),
         cmocka_unit_test(test_sen_log_unit),
         cmocka_unit_test(test_scratch_blocks),

@@ -135,11 +135,26 @@ void rasleak__sen_fast_free(struct fast *f)
     free(f->bsmp);
 }
 
+/*
+ * Memory versus rounds: a sample of m slopes narrows a band to about
+ * BAND_Z / sqrt(m) of it, so the uniform round-0 sample (m = n) and a
+ * sampled pass of n would leave about BAND_Z^2 n / 2 = 3.1n pairs, which a
+ * band of cap = 4n lists outright; whether a smaller sample and a further
+ * round cost less is sample_size()'s to weigh.  About 96 bytes per point,
+ * 72 of them only while a search runs (rasleak__sen_work_alloc), 24 kept
+ * (the round-0 sample, the kept band's sample and its orders).
+ */
+static void set_sizes(struct fast *f, size_t n)
+{
+    f->n = n;
+    f->cap = 4 * n > 4096 ? 4 * n : 4096;
+    f->m = n > 2048 ? n : 2048;
+}
+
 int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, size_t n,
                            int two)
 {
     memset(f, 0, sizeof *f);
-    f->n = n;
     f->pt.x = x;
     f->pt.y = y;
     f->pt.x0 = n ? x[0] : 0.0;
@@ -147,18 +162,7 @@ int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, siz
     f->npairs = (uint64_t)n * (n - 1) / 2;
     f->two = two;
     f->rng = 0x243f6a8885a308d3u;  /* fixed: same data, same passes, same time */
-    /*
-     * Memory versus rounds: a sample of m slopes narrows a band to about
-     * BAND_Z / sqrt(m) of it, so the uniform round-0 sample (m = n) and one
-     * sampled pass (m = n) leave about BAND_Z^2 n / 2 = 3.1n pairs, which
-     * a band of cap = 4n lists outright: two rounds of two passes per
-     * rank (one round for a rank inside the kept band), in about 96 bytes
-     * per point, 72 of them only while a search runs
-     * (rasleak__sen_work_alloc), 24 kept (the round-0 sample, the kept
-     * band's sample and its orders).
-     */
-    f->cap = 4 * n > 4096 ? 4 * n : 4096;
-    f->m = n > 2048 ? n : 2048;
+    set_sizes(f, n);
     f->s0n = (size_t)(f->npairs < f->m ? f->npairs : f->m);
     f->s0 = malloc(f->s0n * sizeof *f->s0);
     f->base[0] = malloc(n * sizeof *f->base[0]);
@@ -235,18 +239,71 @@ static int keep_band(struct fast *f, const struct band *b, int phi, size_t sn)
 }
 
 /*
- * How many of a band's est pairs to sample.  The next round lists about
- * BAND_Z est / sqrt(m) of them, so a smaller sample makes that list
- * longer; a sample costs about what a listed pair does (storing it,
- * turning it into a slope, selecting among them), and the two together
- * cost least near m = (1.5 est)^(2/3).  That is f->m for the first bands
- * of a search of 10^7 points, and about 3 million, not 10, for the
- * narrower bands of the interval's ranks.
+ * How many of a band's est pairs to take: est itself to list them all,
+ * or a sample of m.  Costs are counted in listed pairs (storing one,
+ * turning it into a slope, selecting among them; a sampled pair costs
+ * about the same).  A sample of m leaves a band of about
+ * BAND_Z est / sqrt(m) for the next round, which costs two more passes (a
+ * count at its lower bound and the pass that lists or samples it), and a
+ * pass over orders that near sorted costs about PASS_PAIRS pairs a point.
+ * The plan is the cheapest of listing now (a band of at most cap pairs),
+ * or sampling m and going on as cheaply from the band it leaves, over
+ * samples a factor sqrt(2) apart and up to PLAN_ROUNDS rounds ahead.
+ * With one round ahead the best sample is about (est)^(2/3): about 2.5
+ * million pairs of the interval's bands at 10^7 points.  The median's
+ * first band there (4 10^10 pairs) is best sampled at about 3 10^5 and
+ * its next band (2 10^8) sampled again, not at 10^7, which leave 3 10^7
+ * pairs to list: two more passes of nearly sorted orders cost less than
+ * 3 10^7 pairs and 10^7 samples.
  */
+#define PASS_PAIRS 1.0
+#define PLAN_ROUNDS 3
+#define PLAN_MIN_SAMPLE 1024.0
+
+static double pass_pairs = PASS_PAIRS;
+
+void rasleak__sen_set_pass_cost(double pairs_per_point)
+{
+    pass_pairs = pairs_per_point >= 0.0 ? pairs_per_point : PASS_PAIRS;
+}
+
+static double plan(size_t n, double cap, double most, double est, int rounds, double *take)
+{
+    double best = est <= cap ? est : INFINITY, bm = est;
+    if (rounds > 0) {
+        double passes = 2.0 * pass_pairs * (double)n;
+        double top = est / 2.0 < most ? est / 2.0 : most;
+        for (double m = top; m >= PLAN_MIN_SAMPLE; m /= 1.4142135623730951) {
+            double c = m + passes;
+            if (c >= best)
+                continue;
+            c += plan(n, cap, most, BAND_Z * est / sqrt(m), rounds - 1, NULL);
+            if (c < best) {
+                best = c;
+                bm = m;
+            }
+        }
+    }
+    if (take)
+        *take = bm;
+    return best;
+}
+
+/* Pairs to take of a band of est: est to list it, fewer to sample it. */
 static double sample_size(const struct fast *f, double est)
 {
-    double m = pow(1.5 * est, 2.0 / 3.0);
-    return m < (double)f->m ? m : (double)f->m;
+    double m;
+    if (plan(f->n, (double)f->cap, (double)f->m, est, PLAN_ROUNDS, &m) == INFINITY)
+        m = (double)f->m;  /* too wide to plan for: as large a sample as there is room for */
+    return m;
+}
+
+double rasleak__sen_sample_size(size_t n, double est)
+{
+    struct fast f;
+    memset(&f, 0, sizeof f);
+    set_sizes(&f, n);
+    return sample_size(&f, est);
 }
 
 /* The ranks k[0..m) do not share a band any more: one band each. */
@@ -459,7 +516,7 @@ int rasleak__sen_fast_ranks(struct fast *f, const uint64_t *k, double *out, size
         double est = span / (double)sn * (double)b.size;
         if (est < 1.0)
             est = 1.0;
-        double p = est <= (double)f->cap ? 1.0 : sample_size(f, est) / est;
+        double p = sample_size(f, est) / est;
         int pout = moved_lo ? pb : pa;
         rasleak__sen_sampler_init(&sm, f->buf, f->cap, p, &f->rng);
         uint64_t size = rasleak__sen_run_pass(f, plo, pout, &nhi, one_value ? NULL : &sm, &ps);

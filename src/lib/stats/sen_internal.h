@@ -54,6 +54,17 @@ void rasleak__sen_set_thread_min_n(size_t n);
  * often, which is how the tests reach the searches' recovery from a miss. */
 void rasleak__sen_set_band_z(double z);
 
+/*
+ * What a pass costs, in listed pairs a point (< 0: the default), which
+ * weighs a further round of sampling against listing a band at once; and
+ * the number of pairs the fast method takes of a band of about est pairs
+ * among n points: est to list them all, fewer to sample them.  A pass
+ * made cheap makes the searches take many rounds, which is how the tests
+ * reach them at sizes the direct method can check.
+ */
+void rasleak__sen_set_pass_cost(double pairs_per_point);
+double rasleak__sen_sample_size(size_t n, double est);
+
 /* The brackets that select ranks in long arrays: their half-width in the
  * sample's standard deviations, and the room for the values they copy,
  * in times as many as expected (each < 0: the default).  A width of 0
