@@ -849,10 +849,17 @@ static void test_shifted_series_share_the_fit(void **state)
         rasleak__judge_series(NULL, "t", metric[k], x, y[k], N, NAN, NAN, &alone[k]);
     struct rasleak__judge_share *share = rasleak__judge_share_new();
     assert_non_null(share);
+    unsigned long sorted0, given_up0, sorted1, given_up1;
+    rasleak__mk_hint_counts(&sorted0, &given_up0);
     for (int k = 0; k < 3; k++)
         rasleak__judge_series_shared(NULL, "t", metric[k], x, y[k], N, NAN, NAN, share,
                                      &shared[k]);
     assert_int_equal(rasleak__judge_share_count(share), 2);
+    /* Every Hamed-Rao of the group, the shifted ones' too, sorted from
+     * the order the first one's slope search ended in. */
+    rasleak__mk_hint_counts(&sorted1, &given_up1);
+    assert_int_equal(sorted1 - sorted0, 3);
+    assert_int_equal(given_up1, given_up0);
     rasleak__judge_share_free(share);
     /* The reason says what the serial correlation did to the test. */
     assert_non_null(strstr(alone[0].reason, "grows steadily (p="));

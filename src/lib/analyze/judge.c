@@ -73,6 +73,10 @@ struct rasleak__judge_share {
     size_t shared;    /* series fitted from the kept fit (for the tests) */
     struct fit f;
     struct rasleak_sen_ctx *sen;
+    /* A copy of the order the slope's search ended in (NULL: none), the
+     * hint of the shifted series' Hamed-Rao, whose residuals are the
+     * first's plus a constant: nearly the same order. */
+    uint32_t *order;
 };
 
 struct rasleak__judge_share *rasleak__judge_share_new(void)
@@ -87,8 +91,10 @@ size_t rasleak__judge_share_count(const struct rasleak__judge_share *s)
 
 void rasleak__judge_share_free(struct rasleak__judge_share *s)
 {
-    if (s)
+    if (s) {
         rasleak_sen_ctx_free(s->sen);
+        free(s->order);
+    }
     free(s);
 }
 
@@ -97,13 +103,18 @@ void rasleak__judge_share_free(struct rasleak__judge_share *s)
  * interval at that variance; then the intercept and least squares.
  */
 static int fit_rest(const double *x, const double *y, size_t n, double confidence, int threads,
-                    struct rasleak_sen_ctx *sen, struct fit *f)
+                    struct rasleak_sen_ctx *sen, const uint32_t *hint, struct fit *f)
 {
     /* From the slope's order, when its search kept one (fit()), in the
-     * rest of the block the search kept it in. */
+     * rest of the block the search kept it in; or from the hint. */
     void *room;
     size_t room_bytes;
     const uint32_t *order = rasleak__sen_ctx_order(sen, &room, &room_bytes);
+    if (!order) {
+        order = hint;
+        room = NULL;
+        room_bytes = 0;
+    }
     int rc = rasleak__mk_hamed_rao(x, y, n, &f->mk, f->slope, HR_ALPHA_LAGS, 0, threads != 1,
                                    order, room, room_bytes, &f->hr);
     rasleak__sen_ctx_drop_order(sen);
@@ -148,8 +159,21 @@ static int fit(const double *x, const double *y, size_t n, double confidence, in
     /* The order the slope's search ends in is nearly that of the
      * residuals, which Hamed-Rao ranks next (fit_rest()). */
     rasleak__sen_ctx_keep_order(sen);
-    if ((rc = rasleak_sen_ctx_slope(sen, &f->slope)) < 0 ||
-        (rc = fit_rest(x, y, n, confidence, threads, sen, f)) < 0) {
+    if ((rc = rasleak_sen_ctx_slope(sen, &f->slope)) < 0) {
+        rasleak_sen_ctx_free(sen);
+        return rc;
+    }
+    if (keep) {
+        /* For the shifted series' Hamed-Rao: without it, each sorts its
+         * residuals from no order (twice the time at 10^7 points).  Only
+         * a hint: none if there is no memory for it. */
+        void *room;
+        size_t room_bytes;
+        const uint32_t *order = rasleak__sen_ctx_order(sen, &room, &room_bytes);
+        if (order && (keep->order = malloc(n * sizeof *keep->order)) != NULL)
+            memcpy(keep->order, order, n * sizeof *keep->order);
+    }
+    if ((rc = fit_rest(x, y, n, confidence, threads, sen, NULL, f)) < 0) {
         rasleak_sen_ctx_free(sen);
         return rc;
     }
@@ -169,8 +193,9 @@ static int fit(const double *x, const double *y, size_t n, double confidence, in
  * S and variance and every pairwise slope are the kept series', so its
  * test and Sen's slope are taken as they are.  Hamed-Rao's correction is
  * computed afresh (it ranks residuals, which the shift rounds otherwise),
- * and the interval at the resulting variance comes from the kept context,
- * at no cost when the variance gives the same ranks.
+ * from the order the kept series' search ended in, and the interval at
+ * the resulting variance comes from the kept context, at no cost when the
+ * variance gives the same ranks.
  */
 static int fit_shifted(const double *x, const double *y, size_t n, double confidence,
                        int threads, struct rasleak__judge_share *share, struct fit *f)
@@ -178,7 +203,7 @@ static int fit_shifted(const double *x, const double *y, size_t n, double confid
     share->shared++;
     f->mk = share->f.mk;
     f->slope = share->f.slope;
-    return fit_rest(x, y, n, confidence, threads, share->sen, f);
+    return fit_rest(x, y, n, confidence, threads, share->sen, share->order, f);
 }
 
 /*
