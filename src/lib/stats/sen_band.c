@@ -129,9 +129,7 @@ int rasleak__sen_work_alloc(struct fast *f)
 void rasleak__sen_fast_free(struct fast *f)
 {
     rasleak__sen_work_free(f);
-    free(f->s0);
-    free(f->base[0]);
-    free(f->base[1]);
+    rasleak__scratch_put(f->kept);
     free(f->bsmp);
 }
 
@@ -164,12 +162,21 @@ int rasleak__sen_fast_init(struct fast *f, const double *x, const double *y, siz
     f->rng = 0x243f6a8885a308d3u;  /* fixed: same data, same passes, same time */
     set_sizes(f, n);
     f->s0n = (size_t)(f->npairs < f->m ? f->npairs : f->m);
-    f->s0 = malloc(f->s0n * sizeof *f->s0);
-    f->base[0] = malloc(n * sizeof *f->base[0]);
-    if (!f->s0 || !f->base[0]) {
+    /*
+     * The round-0 sample and the two orders kept for the later searches,
+     * in one scratch block: 16 bytes a point, as large as Mann-Kendall's
+     * scratch, which the analyzer has just given back, so that each
+     * series takes the block the one before it used instead of faulting
+     * in fresh pages.
+     */
+    f->kept = rasleak__scratch_get(f->s0n * sizeof *f->s0 + 2 * n * sizeof *f->base[0]);
+    if (!f->kept) {
         rasleak__sen_fast_free(f);
         return RASLEAK_ENOMEM;
     }
+    f->s0 = f->kept;
+    f->base[0] = (uint32_t *)(void *)(f->s0 + f->s0n);
+    f->base[1] = f->base[0] + n;
     /* Round 0: pairs drawn uniformly, with replacement, from all N. */
     for (size_t s = 0; s < f->s0n; s++) {
         uint32_t i = (uint32_t)(rng_next(&f->rng) % n);
@@ -210,14 +217,11 @@ static void keep_base(struct fast *f, const struct band *b)
 }
 
 /* Keep ord[i], sorted at th with `below` slopes below it, as base j. */
-static int keep_order(struct fast *f, int j, int i, const struct thr *th, uint64_t below)
+static void keep_order(struct fast *f, int j, int i, const struct thr *th, uint64_t below)
 {
-    if (!f->base[j] && !(f->base[j] = malloc(f->n * sizeof *f->base[j])))
-        return RASLEAK_ENOMEM;
     memcpy(f->base[j], f->ord[i], f->n * sizeof *f->base[j]);
     f->base_thr[j] = *th;
     f->base_below[j] = below;
-    return 0;
 }
 
 /*
@@ -228,10 +232,10 @@ static int keep_order(struct fast *f, int j, int i, const struct thr *th, uint64
  */
 static int keep_band(struct fast *f, const struct band *b, int phi, size_t sn)
 {
-    if (keep_order(f, 0, b->plo, &b->lo, b->below) < 0 ||
-        keep_order(f, 1, phi, &b->hi, b->below + b->size) < 0 ||
-        !(f->bsmp = malloc((sn ? sn : 1) * sizeof *f->bsmp)))
+    if (!(f->bsmp = malloc((sn ? sn : 1) * sizeof *f->bsmp)))
         return RASLEAK_ENOMEM;
+    keep_order(f, 0, b->plo, &b->lo, b->below);
+    keep_order(f, 1, phi, &b->hi, b->below + b->size);
     memcpy(f->bsmp, f->buf, sn * sizeof *f->bsmp);
     f->bsn = sn;
     f->nbase = 2;

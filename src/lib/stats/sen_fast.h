@@ -158,6 +158,7 @@ struct fast {
      * the nearer bound.  nbase = 1: the first search listed its first band
      * outright; only the order at that band's lower bound is kept.
      */
+    void *kept;           /* the block of s0 and base[] (rasleak__sen_fast_init) */
     uint32_t *base[2];
     struct thr base_thr[2];
     uint64_t base_below[2];
