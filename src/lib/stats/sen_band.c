@@ -252,7 +252,11 @@ static int keep_band(struct fast *f, const struct band *b, int phi, size_t sn)
  * pass over orders that near sorted costs about PASS_PAIRS pairs a point.
  * The plan is the cheapest of listing now (a band of at most cap pairs),
  * or sampling m and going on as cheaply from the band it leaves, over
- * samples a factor sqrt(2) apart and up to PLAN_ROUNDS rounds ahead.
+ * samples a factor sqrt(2) apart and up to PLAN_ROUNDS rounds ahead.  A
+ * band the plan will list later must be guessed at half of cap at most:
+ * its size is a guess (a sample's span around a rank, and slopes that
+ * many pairs share, as a staircase series has, can make it several times
+ * larger), and one that does not fit is thinned and costs another round.
  * With one round ahead the best sample is about (est)^(2/3): about 2.5
  * million pairs of the interval's bands at 10^7 points.  The median's
  * first band there (4 10^10 pairs) is best sampled at about 3 10^5 and
@@ -281,7 +285,9 @@ static double plan(size_t n, double cap, double most, double est, int rounds, do
             double c = m + passes;
             if (c >= best)
                 continue;
-            c += plan(n, cap, most, BAND_Z * est / sqrt(m), rounds - 1, NULL);
+            /* The next band's size is a guess: listed, it should have
+             * room to come out twice as large. */
+            c += plan(n, cap / 2.0, most, BAND_Z * est / sqrt(m), rounds - 1, NULL);
             if (c < best) {
                 best = c;
                 bm = m;
