@@ -138,9 +138,10 @@ void rasleak__sen_fast_free(struct fast *f)
  * BAND_Z / sqrt(m) of it, so the uniform round-0 sample (m = n) and a
  * sampled pass of n would leave about BAND_Z^2 n / 2 = 3.1n pairs, which a
  * band of cap = 4n lists outright; whether a smaller sample and a further
- * round cost less is sample_size()'s to weigh.  About 96 bytes per point,
- * 72 of them only while a search runs (rasleak__sen_work_alloc), 24 kept
- * (the round-0 sample, the kept band's sample and its orders).
+ * round cost less is sample_size()'s to weigh.  About 90 bytes per point:
+ * 72 only while a search runs (rasleak__sen_work_alloc), 16 kept (the
+ * round-0 sample and the kept band's orders), and the kept band's sample,
+ * up to 8 where it is drawn at n, far less where the plan samples it small.
  */
 static void set_sizes(struct fast *f, size_t n)
 {
