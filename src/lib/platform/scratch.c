@@ -7,9 +7,6 @@
  * searched under a lock is all the bookkeeping there is.  Small requests
  * are plain malloc: their pages are few, and reuse would only hold memory.
  */
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,7 +16,6 @@
 #define SCRATCH_MIN ((size_t)8 << 20)  /* smaller requests: plain malloc */
 #define SLOTS 8                        /* blocks tracked at once */
 #define KEEP_FREE 2                    /* unused blocks kept while held */
-#define HUGE_PAGE ((size_t)2 << 20)
 
 struct slot {
     void *p;
@@ -32,22 +28,19 @@ static struct slot slots[SLOTS];
 static int holds;
 static unsigned long reused;
 
-/* A new block of `bytes` (rounded up), offered huge pages on Linux. */
+/*
+ * A new block of `bytes`, from malloc and left to the system's default
+ * page size.  Blocks were once advised huge pages (MADV_HUGEPAGE), for
+ * the selection's scattered reads; the passes measured no faster with
+ * them, and where the kernel compacts memory to find huge pages for a
+ * region so advised (transparent_hugepage/defrag "madvise", a common
+ * default), the first series' 690 MB block took 2.0-2.5 s to fault on
+ * one thread where 4 KiB pages took 0.5 s (docs/performance.md).
+ */
 static void *block_new(size_t bytes, size_t *cap)
 {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    size_t size = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    void *p = NULL;
-    if (size < bytes || posix_memalign(&p, HUGE_PAGE, size) != 0)
-        return NULL;
-    /* Advice only: where huge pages are off or used up, nothing changes. */
-    (void)madvise(p, size, MADV_HUGEPAGE);
-    *cap = size;
-    return p;
-#else
     *cap = bytes;
     return malloc(bytes);
-#endif
 }
 
 /* Free every unused block; with `fewer`, only down to KEEP_FREE of them,

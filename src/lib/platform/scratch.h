@@ -6,9 +6,7 @@
  * hundreds of megabytes in turn (Mann-Kendall's sort, each search of the
  * slope selection, Hamed-Rao's ranks), and the next series takes them
  * again.  Each fresh block costs the kernel a fault and a zeroed page for
- * every 4 KiB of it; a block handed on costs nothing.  Blocks are also
- * offered huge pages where the system has them, as the selection reads
- * its points at random and a page walk per read is much of its cost.
+ * every 4 KiB of it; a block handed on costs nothing.
  *
  * Without a hold, get and put are malloc and free (the public statistics
  * keep no memory after they return).  Contents are never cleared.
