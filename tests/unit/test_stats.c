@@ -1386,6 +1386,48 @@ static void test_sen_chunks(void **state)
 }
 
 /*
+ * The low parts of the keys are filled only by a pass that meets equal
+ * high parts.  Noise around a trend seldom has them; small integers with
+ * a slow trend (many pairs sharing a slope such as 1/50, and thresholds
+ * made from those slopes) have them several times as often.  Both on
+ * one thread and on two, whose halves share the filling, against the
+ * direct method.
+ */
+static void test_sen_lazy_low_parts(void **state)
+{
+    (void)state;
+    rng_state = 777;
+    rasleak__sen_set_thread_min_n(100);
+    unsigned long fills[2][2] = {{0, 0}, {0, 0}}, passes[2][2] = {{0, 0}, {0, 0}};
+    for (int two = 0; two < 2; two++)
+        for (int k = 0; k < 2; k++) {
+            int kind = k ? 3 : 0;
+            size_t n = 2001;
+            double *x, *y;
+            struct rasleak_mk mk;
+            struct rasleak_sen_ctx *c = ctx_on_series(kind, n, &x, &y, &mk);
+            assert_int_equal(rasleak_sen_ctx_set_threads(c, two ? 0 : 1), 0);
+            static const double widen[] = {1.0, 30.0};
+            char what[64];
+            snprintf(what, sizeof what, "low parts kind=%d two=%d", kind, two);
+            expect_direct(c, x, y, n, &mk, widen, 2, 4, what);
+            fills[two][k] = rasleak__sen_ctx_counts(c).lo_fills;
+            passes[two][k] = rasleak__sen_ctx_counts(c).passes;
+            rasleak_sen_ctx_free(c);
+            free(x);
+            free(y);
+        }
+    rasleak__sen_set_thread_min_n(0);
+    for (int two = 0; two < 2; two++) {
+        print_message("two=%d: noise %lu of %lu passes filled, ties %lu of %lu\n", two,
+                      fills[two][0], passes[two][0], fills[two][1], passes[two][1]);
+        assert_true(passes[two][0] >= 8 && passes[two][1] >= 8);
+        assert_true(fills[two][0] * 4 < passes[two][0]);
+        assert_true(fills[two][1] > 2 * fills[two][0]);
+    }
+}
+
+/*
  * Scratch blocks (platform/scratch.h): handed out again only while held,
  * to a request they are large enough for, and whole (every byte asked for
  * is written, which the sanitizers would catch past the end).
@@ -1684,6 +1726,7 @@ int main(void)
         cmocka_unit_test(test_sen_plan),
         cmocka_unit_test(test_sen_many_rounds),
         cmocka_unit_test(test_sen_chunks),
+        cmocka_unit_test(test_sen_lazy_low_parts),
         cmocka_unit_test(test_sen_log_unit),
         cmocka_unit_test(test_scratch_blocks),
         cmocka_unit_test(test_sen_two_threads),

@@ -779,7 +779,7 @@ void rasleak__sen_ctx_drop_order(struct rasleak_sen_ctx *c)
 
 struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c)
 {
-    struct rasleak__sen_counts none = {0, 0, 0, 0, 0, 0, 0};
+    struct rasleak__sen_counts none = {0, 0, 0, 0, 0, 0, 0, 0};
     return c->ready ? c->f.counts : none;
 }
 

@@ -115,12 +115,18 @@ struct points {
 /* Everything a pass needs: the data, the threshold, the scratch. */
 struct pass {
     const struct points *pt;
+    size_t npoints;
     const struct thr *th;
     double *key, *tkey;
     uint32_t *tid;
-    double *klo;         /* low part of each point's key, by point */
+    /* The low part of each point's key, by point: filled in runs over the
+     * points when the pass first meets two equal high parts, which most
+     * passes never do (lo_less(), sen_pass.c).  lo_next, lo_done: the
+     * runs taken and finished, shared by a two-thread pass's halves. */
+    double *klo;
+    atomic_size_t *lo_next, *lo_done;
     struct sampler *sm;  /* NULL: count only */
-    int has_lo;          /* some key has a nonzero low part */
+    int has_lo;          /* keys may have nonzero low parts */
     unsigned long falls; /* runs of falling keys reversed (reverse_falls()) */
 };
 
@@ -135,6 +141,7 @@ struct fast {
     double *key, *tkey;
     uint32_t *tid;
     double *klo;          /* struct pass */
+    atomic_size_t lo_next, lo_done;  /* struct pass */
     double *s0;           /* uniform sample of all slopes, shared by the groups */
     size_t s0n;
     double *buf;          /* sample of the current band, or the whole band */

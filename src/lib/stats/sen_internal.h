@@ -20,6 +20,7 @@ struct rasleak__sen_counts {
     unsigned long shared;   /* two-thread listings whose halves shared the buffer */
     unsigned long grown;    /* two-thread passes in which a half took over half of it */
     unsigned long falls;    /* runs of falling keys the passes reversed */
+    unsigned long lo_fills; /* passes that met equal keys and filled the low parts */
 };
 struct rasleak__sen_counts rasleak__sen_ctx_counts(const struct rasleak_sen_ctx *c);
 

@@ -177,9 +177,12 @@ static inline void two_sum(double a, double b, double *s, double *e)
  * key = y - t x as hi + lo, |lo| <= ulp(hi)/2, hi the rounded key: then
  * comparing (hi, lo) lexicographically compares the represented values
  * exactly.  hi is stored in key order, moved by the sort; lo by point
- * (struct pass, klo), read only on ties of hi: in tied data (integer
- * values, steps) they are frequent, and computing lo again for both points
- * of each cost four scattered loads and the arithmetic.
+ * (struct pass, klo), read only on ties of hi.  Most passes meet none,
+ * and storing lo as each key is made cost a second scattered access a
+ * point; so lo is filled in by point order, one sequential run over the
+ * points, when a pass first meets a tie (lo_less()).  In tied data
+ * (integer values, steps) ties are frequent, and computing lo again for
+ * both points of each would cost scattered loads and the arithmetic.
  */
 static inline double key_hi(const struct thr *th, double x, double y, double *lo)
 {
@@ -374,12 +377,46 @@ static inline void sampler_batch(struct sampler *sm, const uint32_t *left, size_
 }
 
 /*
+ * The low part of every point's key at the pass's threshold, by point, in
+ * runs of LO_RUN points.  Both halves of a two-thread pass that need them
+ * take runs until none is left, then wait for the other's last one.
+ */
+#define LO_RUN ((size_t)1 << 16)
+
+static size_t lo_runs(const struct pass *ps)
+{
+    return (ps->npoints + LO_RUN - 1) / LO_RUN;
+}
+
+static NOINLINE void fill_lo(const struct pass *ps)
+{
+    const struct thr *th = ps->th;
+    const double *x = ps->pt->x, *y = ps->pt->y;
+    double *klo = ps->klo;
+    size_t n = ps->npoints, runs = lo_runs(ps), r;
+    while ((r = atomic_fetch_add(ps->lo_next, 1)) < runs) {
+        size_t b = r * LO_RUN, e = b + LO_RUN < n ? b + LO_RUN : n;
+        if (ps->pt->xlin)
+            for (size_t a = b; a < e; a++)
+                (void)key_hi(th, ps->pt->x0 + (double)a, y[a], &klo[a]);
+        else
+            for (size_t a = b; a < e; a++)
+                (void)key_hi(th, x[a], y[a], &klo[a]);
+        atomic_fetch_add_explicit(ps->lo_done, 1, memory_order_release);
+    }
+    while (atomic_load_explicit(ps->lo_done, memory_order_acquire) < runs)
+        ;
+}
+
+/*
  * Equal high parts: the low parts decide.  Out of line: inlined, its key
  * arithmetic took the registers of the merge and sort loops around it,
  * which then kept their state on the stack on every element.
  */
 static NOINLINE int lo_less(const struct pass *ps, uint32_t w, uint32_t u)
 {
+    if (RARELY(atomic_load_explicit(ps->lo_done, memory_order_acquire) < lo_runs(ps)))
+        fill_lo(ps);
     return ps->klo[w] < ps->klo[u];
 }
 
@@ -693,24 +730,18 @@ static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
          * The order of a pass after the first is that of a nearby threshold,
          * so x[id[i]] and y[id[i]] are scattered over arrays much larger
          * than the cache: load them well ahead, or every key waits for its
-         * two misses in turn.
+         * misses in turn.  The low parts are left to lo_less().
          */
         const double *x = ps->pt->x, *y = ps->pt->y;
-        double *klo = ps->klo;
-        double lo, any = 0.0;
+        double lo;
         if (ps->pt->xlin) {
             /* x is x0 + the index: one array fewer to wait for. */
             double x0 = ps->pt->x0;
             for (size_t i = 0; i < n; i++) {
-                if (i + KEY_AHEAD < n) {
-                    uint32_t a = id[i + KEY_AHEAD];
-                    PREFETCH(&y[a]);
-                    PREFETCH(&klo[a]);
-                }
+                if (i + KEY_AHEAD < n)
+                    PREFETCH(&y[id[i + KEY_AHEAD]]);
                 uint32_t a = id[i];
                 k[i] = key_hi(th, x0 + (double)a, y[a], &lo);
-                klo[a] = lo;
-                any += fabs(lo);
             }
         } else {
             for (size_t i = 0; i < n; i++) {
@@ -718,15 +749,14 @@ static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
                     uint32_t a = id[i + KEY_AHEAD];
                     PREFETCH(&x[a]);
                     PREFETCH(&y[a]);
-                    PREFETCH(&klo[a]);
                 }
                 uint32_t a = id[i];
                 k[i] = key_hi(th, x[a], y[a], &lo);
-                klo[a] = lo;
-                any += fabs(lo);
             }
         }
-        ps->has_lo = any != 0.0;
+        /* Only a threshold of exactly 0 makes every key exact in one
+         * double (the values themselves). */
+        ps->has_lo = th->c != 0.0 || th->t_lo != 0.0;
     }
 
     uint64_t inv = 0;
@@ -868,6 +898,11 @@ uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct th
     ps->key = f->key;
     ps->tkey = f->tkey;
     ps->klo = f->klo;
+    ps->lo_next = &f->lo_next;
+    ps->lo_done = &f->lo_done;
+    atomic_store(&f->lo_next, 0);
+    atomic_store(&f->lo_done, 0);
+    ps->npoints = f->n;
     ps->tid = f->tid;
     ps->sm = sm;
     ps->falls = 0;
@@ -877,6 +912,7 @@ uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct th
         memcpy(f->ord[to], f->ord[from], f->n * sizeof *f->ord[to]);
     uint64_t inv = f->two ? sort_pass_two(f, ps, f->ord[to]) : sort_pass(ps, f->ord[to], f->n);
     f->counts.falls += ps->falls;
+    f->counts.lo_fills += atomic_load(&f->lo_done) != 0;
     if (sm) {
         /* A thread is worth it from a quarter as many pairs as points (a
          * two-thread pass has a million points or more). */
