@@ -799,6 +799,7 @@ static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
 struct half {
     struct pass ps;
     struct sampler sm;
+    const uint32_t *from;  /* the order to start from, when not id's own */
     uint32_t *id;
     size_t n;
     uint64_t inv;
@@ -807,6 +808,8 @@ struct half {
 static void *sort_half(void *arg)
 {
     struct half *h = arg;
+    if (h->from)
+        memcpy(h->id, h->from, h->n * sizeof *h->id);
     h->inv = sort_pass(&h->ps, h->id, h->n);
     return NULL;
 }
@@ -829,7 +832,8 @@ static void *sort_half(void *arg)
  * whole buffer.  The sorted order is the same too: the sort is stable,
  * and a stable sort has only one result.
  */
-static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
+static uint64_t sort_pass_two(struct fast *f, struct pass *ps, const uint32_t *from,
+                              uint32_t *id)
 {
     size_t n = f->n, mid = n / 2;
     uint64_t *rng = &f->rng;
@@ -850,6 +854,7 @@ static uint64_t sort_pass_two(struct fast *f, struct pass *ps, uint32_t *id)
         h[i].ps.key = ps->key + o;
         h[i].ps.tkey = ps->tkey + o;
         h[i].ps.tid = ps->tid + o;
+        h[i].from = from != id ? from + o : NULL;
         h[i].id = id + o;
         h[i].n = i ? n - mid : mid;
         if (sm) {
@@ -908,9 +913,15 @@ uint64_t rasleak__sen_run_pass(struct fast *f, int from, int to, const struct th
     ps->falls = 0;
     f->counts.passes++;
     f->last = to;
-    if (from != to)
-        memcpy(f->ord[to], f->ord[from], f->n * sizeof *f->ord[to]);
-    uint64_t inv = f->two ? sort_pass_two(f, ps, f->ord[to]) : sort_pass(ps, f->ord[to], f->n);
+    uint64_t inv;
+    if (f->two) {
+        /* Each half copies its part of the order it starts from. */
+        inv = sort_pass_two(f, ps, f->ord[from], f->ord[to]);
+    } else {
+        if (from != to)
+            memcpy(f->ord[to], f->ord[from], f->n * sizeof *f->ord[to]);
+        inv = sort_pass(ps, f->ord[to], f->n);
+    }
     f->counts.falls += ps->falls;
     f->counts.lo_fills += atomic_load(&f->lo_done) != 0;
     if (sm) {
