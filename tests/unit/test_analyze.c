@@ -598,6 +598,38 @@ static void make_series(enum shape sh, uint64_t seed, double *x, double *y)
     }
 }
 
+/*
+ * The intercept and least squares, run side by side on two threads, give
+ * what the statistics give on their own, for a series judged on one
+ * thread and on two.
+ */
+static void test_lines_on_two_threads(void **state)
+{
+    (void)state;
+    static double x[N_SEEDED], y[N_SEEDED];
+    for (size_t i = 0; i < N_SEEDED; i++) {
+        x[i] = 1001.0 + (double)i;
+        y[i] = 1e6 + 3.0 * x[i] + (double)(i * 7919 % 101);
+    }
+    rasleak__judge_set_lines_two_min(100);
+    for (int threads = 1; threads <= 2; threads++) {
+        struct rasleak_analyze_config c;
+        rasleak_analyze_config_init(&c);
+        c.threads = threads;
+        struct rasleak_series_result r;
+        rasleak__judge_series(&c, "self", "heap_bytes", x, y, N_SEEDED, NAN, NAN, &r);
+        struct rasleak_ols ols;
+        double intercept;
+        assert_int_equal(rasleak_ols(x, y, N_SEEDED, &ols), 0);
+        assert_int_equal(rasleak_sen_intercept(x, y, N_SEEDED, r.slope_per_iter, &intercept), 0);
+        assert_true(r.slope_per_iter > 2.0);
+        assert_true(r.intercept == intercept);
+        assert_true(r.ols_slope == ols.slope && r.ols_intercept == ols.intercept);
+        assert_true(r.r2 == ols.r2 && r.ols_se == ols.slope_se);
+    }
+    rasleak__judge_set_lines_two_min(0);
+}
+
 /* How many of SEEDS seeds get `verdict`; the reasons of the others printed. */
 static int count_verdict(enum shape sh, const char *metric, int verdict, const char *reason)
 {
@@ -1122,6 +1154,7 @@ int main(void)
         T(test_arena_restores_allocators),
         T(test_progress),
         T(test_stopped_early),
+        cmocka_unit_test(test_lines_on_two_threads),
         cmocka_unit_test(test_seeded_ar1_is_no_leak),
         cmocka_unit_test(test_seeded_sawtooth_is_no_leak),
         cmocka_unit_test(test_seeded_rising_sawtooth_is_a_leak),

@@ -22,6 +22,7 @@
 #include "rasleak/sampler.h"
 #include "rasleak/stats.h"
 #include "analyze/judge.h"
+#include "platform/threads.h"
 #include "stats/mk_internal.h"
 #include "stats/sen_internal.h"
 #include "units/units.h"
@@ -98,6 +99,45 @@ void rasleak__judge_share_free(struct rasleak__judge_share *s)
     free(s);
 }
 
+/* From this many values the intercept and least squares, a pass over the
+ * values each, run side by side (about 0.05 s each at 10^7). */
+#define LINES_TWO_MIN ((size_t)1000000)
+static size_t lines_two_min = LINES_TWO_MIN;
+
+void rasleak__judge_set_lines_two_min(size_t n)
+{
+    lines_two_min = n ? n : LINES_TWO_MIN;
+}
+
+/* The intercept at the slope, or least squares: one of the two jobs. */
+struct line_job {
+    const double *x, *y;
+    size_t n;
+    struct fit *f;
+    int ols;
+    int rc;
+};
+
+static void *line_job(void *arg)
+{
+    struct line_job *j = arg;
+    j->rc = j->ols ? rasleak_ols(j->x, j->y, j->n, &j->f->ols)
+                   : rasleak_sen_intercept(j->x, j->y, j->n, j->f->slope, &j->f->intercept);
+    return NULL;
+}
+
+static int lines(const double *x, const double *y, size_t n, int threads, struct fit *f)
+{
+    struct line_job j[2] = {{x, y, n, f, 0, 0}, {x, y, n, f, 1, 0}};
+    if (threads != 1 && n >= lines_two_min) {
+        rasleak__run_two(line_job, &j[0], &j[1]);
+    } else {
+        line_job(&j[0]);
+        line_job(&j[1]);
+    }
+    return j[0].rc < 0 ? j[0].rc : j[1].rc;
+}
+
 /*
  * Hamed-Rao's correction of the test, the variance it uses and the slope
  * interval at that variance; then the intercept and least squares.
@@ -133,11 +173,9 @@ static int fit_rest(const double *x, const double *y, size_t n, double confidenc
         f->z = 0;
         f->p = 1;
     }
-    if ((rc = rasleak_sen_ctx_interval(sen, f->var_used, confidence, &f->lo, &f->hi)) < 0 ||
-        (rc = rasleak_sen_intercept(x, y, n, f->slope, &f->intercept)) < 0 ||
-        (rc = rasleak_ols(x, y, n, &f->ols)) < 0)
+    if ((rc = rasleak_sen_ctx_interval(sen, f->var_used, confidence, &f->lo, &f->hi)) < 0)
         return rc;
-    return 0;
+    return lines(x, y, n, threads, f);
 }
 
 /*
