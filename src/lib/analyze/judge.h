@@ -48,15 +48,15 @@ struct rasleak__judge_share *rasleak__judge_share_new(void);
 void rasleak__judge_share_free(struct rasleak__judge_share *s);
 /* How many series took the kept fit (for the tests). */
 size_t rasleak__judge_share_count(const struct rasleak__judge_share *s);
-
-/* From how many values a series' intercept and least squares run on two
- * threads when the judging may (for the tests; 0: the default). */
-void rasleak__judge_set_lines_two_min(size_t n);
 void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, const char *target,
                                   const char *metric, const double *x, const double *y,
                                   size_t n, double limit, double sec_per_iter,
                                   struct rasleak__judge_share *share,
                                   struct rasleak_series_result *out);
+
+/* From how many values a series' intercept and least squares run on two
+ * threads when the judging may (for the tests; 0: the default). */
+void rasleak__judge_set_lines_two_min(size_t n);
 
 /* The minimum growth over the run and rate per iteration for `metric`. */
 double rasleak__min_growth(const char *metric);
