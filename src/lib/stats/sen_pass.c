@@ -754,9 +754,9 @@ static uint64_t sort_pass(struct pass *ps, uint32_t *id, size_t n)
                 k[i] = key_hi(th, x[a], y[a], &lo);
             }
         }
-        /* Only a threshold of exactly 0 makes every key exact in one
-         * double (the values themselves). */
-        ps->has_lo = th->c != 0.0 || th->t_lo != 0.0;
+        /* A finite threshold lies between two doubles (t_lo is never 0,
+         * rasleak__sen_thr_at()), so any key may have a low part. */
+        ps->has_lo = 1;
     }
 
     uint64_t inv = 0;
