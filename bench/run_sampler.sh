@@ -23,8 +23,10 @@ if [ ! -x "$bench" ]; then
     echo "run_sampler: cannot run '$bench'; build it first (cmake --build build)" >&2
     exit 1
 fi
+# Debian's python3-psutil, for the default interpreter, when it is missing.
+[ -n "${PYTHON:-}" ] || "$here/../scripts/bootstrap" --bench
 if ! "$py" -c 'import psutil' 2>/dev/null; then
-    echo "run_sampler: '$py' has no psutil; set PYTHON or apt-get install python3-psutil" >&2
+    echo "run_sampler: '$py' has no psutil; set PYTHON to an interpreter that has it" >&2
     exit 1
 fi
 
