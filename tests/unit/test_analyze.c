@@ -107,6 +107,8 @@ static double plateau(long i, unsigned *s) { (void)s; return 20 + (i < 400 ? i :
 static double step(long i, unsigned *s) { (void)s; return i < 600 ? 20 : 21; }
 static double heap64(long i, unsigned *s) { return 1e6 + 64.0 * i + 512 * noise(s); }
 static double heap_flat(long i, unsigned *s) { (void)i; return 1e6 + 4096 * noise(s); }
+/* 64 bytes an iteration seen a page at a time: a sawtooth about the line */
+static double pages(long i, unsigned *s) { (void)s; return 8e6 + 4096.0 * (double)(i * 64 / 4096); }
 
 static void test_steady_leak(void **state)
 {
@@ -313,7 +315,7 @@ static void test_min_rate(void **state)
 static void test_json_output(void **state)
 {
     (void)state;
-    make(1100, 100, 0, steady, NULL);
+    make(1100, 100, 0, steady, pages);
     struct rasleak_analysis *a = analyze();
     json_t *j = rasleak_analysis_to_json(a);
     assert_string_equal(json_string_value(json_object_get(j, "format")), "rasleak-analysis");
@@ -329,6 +331,33 @@ static void test_json_output(void **state)
             fail_msg("series lacks '%s'", fields[i]);
     assert_true(fabs(json_number_value(json_object_get(s, "slope_per_iter")) - 1) < 0.01);
     assert_true(json_is_null(json_object_get(s, "exhausted_at_iter")));  /* no limit */
+    /* Present is not enough: each field holds its own statistic. */
+    int corrected = 0;
+    assert_int_equal(json_array_size(json_object_get(j, "series")), a->nseries);
+    for (size_t i = 0; i < a->nseries; i++) {
+        const struct rasleak_series_result *r = &a->series[i];
+        json_t *o = json_array_get(json_object_get(j, "series"), i);
+        json_t *ci = json_object_get(o, "slope_ci");
+        assert_string_equal(json_string_value(json_object_get(o, "metric")), r->metric);
+        assert_true(json_number_value(json_object_get(o, "sen_slope")) == r->slope_per_iter);
+        assert_true(json_number_value(json_array_get(ci, 0)) == r->slope_lo);
+        assert_true(json_number_value(json_array_get(ci, 1)) == r->slope_hi);
+        assert_true(json_number_value(json_object_get(o, "mk_s")) == r->mk_s);
+        assert_true(json_number_value(json_object_get(o, "mk_var")) == r->mk_var);
+        assert_true(json_number_value(json_object_get(o, "effective_n")) == r->effective_n);
+        assert_true(json_number_value(json_object_get(o, "mk_p_corrected")) ==
+                    r->mk_p_corrected);
+        assert_true(r->effective_n > 0 && r->effective_n <= (double)r->n);
+        const char *corr = json_string_value(json_object_get(o, "correction"));
+        assert_non_null(corr);
+        assert_string_equal(corr, r->correction);
+        /* "none" exactly when the plain variance was kept */
+        assert_int_equal(strcmp(corr, "none") == 0, !(r->mk_var_corrected > r->mk_var));
+        assert_string_equal(json_string_value(json_object_get(o, "reason")), r->reason);
+        corrected += strcmp(corr, "hamed-rao") == 0;
+    }
+    /* the paged series' sawtooth is serially correlated; the handles' line is not */
+    assert_true(corrected >= 1 && (size_t)corrected < a->nseries);
     json_decref(j);
     rasleak_analysis_free(a);
 }
@@ -718,6 +747,68 @@ static void test_seeded_hundredth(void **state)
         assert_true(r.slope_lo > 0 && r.slope_lo <= r.slope_per_iter &&
                     r.slope_hi >= r.slope_per_iter);
     }
+}
+
+/*
+ * The warm-up check: a heap that still climbs steeply for the first
+ * tenth of what is judged, then leaks 64 bytes an iteration, is flagged
+ * as settling, and the reason says so; the same leak without the climb is
+ * not.  The flag leaves the verdict alone.
+ */
+static void test_judge_settling(void **state)
+{
+    (void)state;
+    static double x[N_SEEDED], y[N_SEEDED];
+    struct rasleak_series_result r;
+    for (int climb = 0; climb <= 1; climb++) {
+        for (size_t i = 0; i < N_SEEDED; i++) {
+            x[i] = 1001.0 + (double)i;
+            /* 200 iterations at 4 KiB more each: 800 KiB still arriving */
+            y[i] = 2e6 + 64.0 * (double)i + (climb ? 4096.0 * (i < 200 ? i : 200) : 0) +
+                   (double)(i * 7919 % 101);
+        }
+        rasleak__judge_series(NULL, "self", "heap_bytes", x, y, N_SEEDED, NAN, NAN, &r);
+        assert_int_equal(r.verdict, RASLEAK_LEAK);
+        assert_int_equal(r.settling, climb);
+        assert_int_equal(strstr(r.reason, "still settling after the warm-up") != NULL, climb);
+        /* the head's own slope: the climb's 4 KiB + 64 B, or the leak's 64 */
+        assert_true(fabs(r.settling_slope - (climb ? 4160.0 : 64.0)) < (climb ? 50.0 : 2.0));
+    }
+}
+
+/*
+ * "Mixed evidence": the trend is significant at --alpha while Sen's 95%
+ * interval reaches zero.  At alpha 0.2 a weak trend in white noise lands
+ * there for some seeds; whatever the seed, a series is inconclusive for
+ * that reason exactly when both hold (and no plateau claimed it first).
+ */
+static void test_judge_mixed_evidence(void **state)
+{
+    (void)state;
+    static double x[400], y[400];
+    struct rasleak_analyze_config c;
+    rasleak_analyze_config_init(&c);
+    c.alpha = 0.2;
+    int mixed = 0, leak = 0;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        rng_state = seed * 0x2545f4914f6cdd1dULL + 1;
+        for (size_t i = 0; i < 400; i++) {
+            x[i] = 1001.0 + (double)i;
+            y[i] = 1e6 + 64.0 * (double)i + 65536.0 * gauss();
+        }
+        struct rasleak_series_result r;
+        rasleak__judge_series(&c, "self", "heap_bytes", x, y, 400, NAN, NAN, &r);
+        int both = r.mk_p_corrected < c.alpha && r.mk_s > 0 && !(r.slope_lo > 0);
+        int is_mixed = r.verdict == RASLEAK_INCONCLUSIVE && strstr(r.reason, "mixed evidence");
+        if (!strstr(r.reason, "plateau"))
+            assert_int_equal(is_mixed, both);
+        if (is_mixed)
+            assert_non_null(strstr(r.reason, "includes zero"));
+        mixed += is_mixed;
+        leak += r.verdict == RASLEAK_LEAK;
+    }
+    assert_true(mixed >= 10);
+    assert_true(leak >= 10);
 }
 
 static void test_judge_constant_and_short(void **state)
@@ -1161,6 +1252,8 @@ int main(void)
         cmocka_unit_test(test_seeded_plateau),
         cmocka_unit_test(test_seeded_heap_64),
         cmocka_unit_test(test_seeded_hundredth),
+        cmocka_unit_test(test_judge_settling),
+        cmocka_unit_test(test_judge_mixed_evidence),
         cmocka_unit_test(test_judge_constant_and_short),
         cmocka_unit_test(test_judge_projection_words),
         cmocka_unit_test(test_shifted_series_share_the_fit),
