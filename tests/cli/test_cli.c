@@ -154,6 +154,89 @@ static void test_memory_leak_flagged(void **state)
     json_decref(a);
 }
 
+/* How many times `needle` occurs in the file. */
+static int count_in(const char *path, const char *needle)
+{
+    char *t = cli_slurp(path);
+    int k = 0;
+    for (const char *p = t; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        k++;
+    free(t);
+    return k;
+}
+
+/*
+ * The human report: one row and one "why" line per series, the leak's
+ * reason naming the test, its correction and the slope interval, and the
+ * projection in words for a limit not yet reached.
+ */
+static void test_why_lines_and_projection(void **state)
+{
+    (void)state;
+    struct limits lim = {4096};
+    assert_int_equal(run_lim(&lim, (const char *const[]){"run", "-O", "leak_handles=1", "-n",
+                                                         "500", "--warmup", "20", "-o", trend,
+                                                         NULL}), 1);
+    cli_expect_in(out_path, "why: grows steadily (p=");
+    cli_expect_in(out_path, "slope interval ");
+    cli_expect_in(out_path, " handles per iteration");
+    cli_expect_in(out_path, "why: constant at 1");  /* threads */
+    /* 4,096 descriptors, about 500 in use, one more a dial */
+    cli_expect_in(out_path, "at this rate dialing fails after about 3,");
+    cli_expect_in(out_path, "more iterations (limit 4,096, at iteration ");
+    assert_int_equal(RUN("analyze", "--json", trend), 1);
+    json_t *a = cli_load_json(out_path, err_path);
+    size_t nseries = json_array_size(json_object_get(a, "series"));
+    json_t *h = cli_series(a, "self", "handles");
+    double more = json_number_value(json_object_get(h, "exhausted_at_iter")) -
+                  json_number_value(json_object_get(h, "last_iter"));
+    assert_true(more > 3000 && more < 4000);
+    json_decref(a);
+    assert_int_equal(RUN("analyze", trend), 1);
+    assert_true(nseries >= 5);
+    assert_int_equal(count_in(out_path, "\n      why: "), (int)nseries);
+    assert_int_equal(count_in(out_path, "\n  self  "), (int)nseries);
+}
+
+/*
+ * --alpha decides: a leak whose corrected p is p is judged no_leak at
+ * alpha p/2, with the reason and exit code that say so, and a leak again
+ * at the default 0.01.
+ */
+static void test_alpha_decides(void **state)
+{
+    (void)state;
+    assert_int_equal(RUN("run", "-O", "leak_bytes=64", "-O", "noise_bytes=4096", "-n", "300",
+                         "--warmup", "20", "--no-analyze", "-o", trend, "-q"), 0);
+    assert_int_equal(RUN("analyze", "--json", trend), 1);
+    json_t *a = cli_load_json(out_path, err_path);
+    double pmin = 1;
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(a, "series"), i, s)
+        if (strcmp(verdict_of(s), "leak") == 0 &&
+            json_number_value(json_object_get(s, "mk_p_corrected")) < pmin)
+            pmin = json_number_value(json_object_get(s, "mk_p_corrected"));
+    json_decref(a);
+    /* a short run: the correction leaves p small but far from underflow */
+    assert_true(pmin > 0 && pmin < 0.01);
+    char alpha[32];
+    snprintf(alpha, sizeof alpha, "%.17g", pmin / 2);
+    assert_int_equal(RUN("analyze", "--json", "--alpha", alpha, trend), 0);
+    a = cli_load_json(out_path, err_path);
+    assert_string_equal(json_string_value(json_object_get(a, "verdict")), "no_leak");
+    json_t *rss = cli_series(a, "self", "rss_bytes");
+    assert_string_equal(verdict_of(rss), "no_leak");
+    assert_non_null(strstr(json_string_value(json_object_get(rss, "reason")),
+                           "no significant upward trend (p="));
+    json_decref(a);
+    assert_int_equal(RUN("analyze", "--alpha", alpha, trend), 0);
+    cli_expect_in(out_path, "why: no significant upward trend (p=");
+    cli_expect_in(out_path, "verdict: no_leak");
+    assert_int_equal(RUN("analyze", "--alpha", "0.01", trend), 1);
+    cli_expect_in(out_path, "verdict: leak");
+}
+
 static void test_fail_after_records_failures(void **state)
 {
     (void)state;
@@ -445,6 +528,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_version_and_help), T(test_backends_listing), T(test_leak_run_exits_1),
         T(test_clean_run_exits_0), T(test_plateau_exits_0), T(test_memory_leak_flagged),
+        T(test_why_lines_and_projection), T(test_alpha_decides),
         T(test_fail_after_records_failures), T(test_kb_symptom_under_low_limit),
         T(test_json_layout), T(test_compact_hint), T(test_compact_layout), T(test_usage_errors_exit_2),
         T(test_missing_value_is_named), T(test_sample_every_fits_the_run),
