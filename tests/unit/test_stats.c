@@ -380,6 +380,58 @@ static void test_reference(void **state)
     json_decref(doc);
 }
 
+/*
+ * A worked example from outside: the monthly rainfall series of
+ * pyMannKendall's own tests, with the values those tests assert
+ * (tests/fixtures/stats/pymannkendall_rainfall.json says where from).  It
+ * has ties (dry months) and a Hamed-Rao correction that narrows, over
+ * every lag and over the first three, as pyMannKendall sums them.
+ */
+static void test_pymannkendall_example(void **state)
+{
+    (void)state;
+    json_error_t err;
+    json_t *doc = json_load_file(RASLEAK_FIXTURES "/stats/pymannkendall_rainfall.json", 0, &err);
+    if (!doc)
+        fail_msg("cannot load pymannkendall_rainfall.json: %s (line %d)", err.text, err.line);
+    size_t n, i;
+    double *y = array(doc, "y", &n);
+    assert_int_equal(n, (size_t)num(doc, "n"));
+    double *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    for (i = 0; i < n; i++)
+        x[i] = (double)(i + 1);
+
+    const json_t *ro = json_object_get(doc, "original");
+    struct rasleak_mk mk;
+    assert_int_equal(rasleak_mk(y, n, &mk), 0);
+    close_to("rainfall mk.s", mk.s, num(ro, "s"), 0, 0);
+    close_to("rainfall mk.var", mk.var, num(ro, "var_s"), 1e-14, 0);
+    close_to("rainfall mk.z", mk.z, num(ro, "z"), 1e-12, 0);
+    close_to("rainfall mk.p", mk.p, num(ro, "p"), 1e-12, 0);
+    double slope;
+    assert_int_equal(rasleak_sen_slope(x, y, n, &slope), 0);
+    close_to("rainfall sen.slope", slope, num(ro, "slope"), 0, 0);
+
+    static const char *const runs[] = {"hamed_rao", "hamed_rao_lag3"};
+    for (i = 0; i < 2; i++) {
+        const json_t *rh = json_object_get(doc, runs[i]);
+        struct rasleak_mk_corrected mc;
+        char what[64];
+        assert_int_equal(rasleak_mk_hamed_rao(x, y, n, &mk, slope, num(rh, "alpha"),
+                                              (size_t)num(rh, "max_lag"), &mc), 0);
+        snprintf(what, sizeof what, "rainfall %s.var", runs[i]);
+        close_to(what, mc.var_corrected, num(rh, "var_s"), 1e-12, 0);
+        snprintf(what, sizeof what, "rainfall %s.z", runs[i]);
+        close_to(what, mc.z, num(rh, "z"), 1e-12, 0);
+        snprintf(what, sizeof what, "rainfall %s.p", runs[i]);
+        close_to(what, mc.p, num(rh, "p"), 1e-9, 0);
+    }
+    free(x);
+    free(y);
+    json_decref(doc);
+}
+
 /* The positive AR(1) case must inflate the variance, white noise hardly. */
 static void test_corrections_direction(void **state)
 {
@@ -1710,6 +1762,7 @@ int main(void)
         cmocka_unit_test(test_normal),
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_reference),
+        cmocka_unit_test(test_pymannkendall_example),
         cmocka_unit_test(test_corrections_direction),
         cmocka_unit_test(test_fast_equals_direct),
         cmocka_unit_test(test_fast_x_kinds),
