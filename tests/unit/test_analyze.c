@@ -301,14 +301,16 @@ static void test_min_rate(void **state)
     assert_int_equal(find(a, "handles")->verdict, RASLEAK_NO_LEAK);
     /* in the metric's unit */
     assert_string_equal(find(a, "handles")->reason,
-                        "slope 0.1 handles below the minimum rate 0.5 handles per iteration");
+                        "slope 0.1 handles below the minimum rate 0.5 handles per iteration; "
+                        "trend p=0, n 1000, no serial correlation");
     rasleak_analysis_free(a);
     /* just under a minimum that prints the same: the slope with its digits */
     mr.rate = 0.1000001;
     assert_int_equal(rasleak_analyze_file(scratch_path, &c, &a, &err), 0);
     assert_int_equal(find(a, "handles")->verdict, RASLEAK_NO_LEAK);
     assert_string_equal(find(a, "handles")->reason, "slope 0.1 handles below the minimum rate "
-                                                    "0.1 handles per iteration (0.1 < 0.1000001)");
+                                                    "0.1 handles per iteration (0.1 < 0.1000001); "
+                                                    "trend p=0, n 1000, no serial correlation");
     rasleak_analysis_free(a);
 }
 
@@ -802,8 +804,12 @@ static void test_judge_mixed_evidence(void **state)
         int is_mixed = r.verdict == RASLEAK_INCONCLUSIVE && strstr(r.reason, "mixed evidence");
         if (!strstr(r.reason, "plateau"))
             assert_int_equal(is_mixed, both);
-        if (is_mixed)
+        if (is_mixed) {
             assert_non_null(strstr(r.reason, "includes zero"));
+            /* with the test that made it significant, as every verdict */
+            assert_true(strstr(r.reason, " corrected, effective n ") ||
+                        strstr(r.reason, ", no serial correlation"));
+        }
         mixed += is_mixed;
         leak += r.verdict == RASLEAK_LEAK;
     }

@@ -505,8 +505,8 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
     if (!(f.lo > 0)) {
         out->verdict = RASLEAK_INCONCLUSIVE;
         snprintf(out->reason, sizeof out->reason,
-                 "mixed evidence: trend significant (p=%.2g) but the slope interval "
-                 "%.4g to %.4g%s includes zero", f.p, f.lo, f.hi, rasleak__unit_noun(metric, 0));
+                 "mixed evidence: trend significant (%s) but the slope interval "
+                 "%.4g to %.4g%s includes zero", test, f.lo, f.hi, rasleak__unit_noun(metric, 0));
         return;
     }
     if (out->growth < need_total || f.slope < need_rate) {
@@ -519,13 +519,14 @@ void rasleak__judge_series_shared(const struct rasleak_analyze_config *cfg, cons
             if (strcmp(a, b) == 0)
                 snprintf(exact, sizeof exact, " (%.9g < %.9g)", f.slope, need_rate);
             snprintf(out->reason, sizeof out->reason,
-                     "slope %s below the minimum rate %s per iteration%s", a, b, exact);
+                     "slope %s below the minimum rate %s per iteration%s; trend %s", a, b,
+                     exact, test);
         }
         else
             snprintf(out->reason, sizeof out->reason,
-                     "growth of %s over the run below the minimum %s",
+                     "growth of %s over the run below the minimum %s; trend %s",
                      rasleak__fmt_amount(a, sizeof a, out->growth, metric, 0),
-                     rasleak__fmt_amount(b, sizeof b, need_total, metric, 0));
+                     rasleak__fmt_amount(b, sizeof b, need_total, metric, 0), test);
         return;
     }
 
