@@ -589,8 +589,8 @@ static double gauss(void)
     return sqrt(-2.0 * log(unit_rand())) * cos(6.283185307179586 * unit_rand());
 }
 
-enum shape { AR1_HANDLES, AR1_HEAP, SAWTOOTH, SAWTOOTH_RISING, PLATEAU_300, HEAP_64,
-             HUNDREDTH_NOISY };
+enum shape { AR1_HANDLES, AR1_HEAP, SAWTOOTH, SAWTOOTH_LONG, SAWTOOTH_RISING, PLATEAU_300,
+             HEAP_64, HUNDREDTH_NOISY };
 
 /* One seeded series of N_SEEDED measured iterations (x = 1001 ..). */
 static void make_series(enum shape sh, uint64_t seed, double *x, double *y)
@@ -612,6 +612,12 @@ static void make_series(enum shape sh, uint64_t seed, double *x, double *y)
             y[i] = 8e6 + 4096 * (double)((i + seed % 100) % (97 + seed % 7)) +
                    2048 * gauss();
             break;
+        case SAWTOOTH_LONG: {   /* a collector of 200-699 steps: 3 to 10 cycles a run */
+            double period = 200 + (double)(seed * 37 % 500);
+            y[i] = 8e6 + 4096 * fmod((double)i + (double)(seed * 101 % 200), period) +
+                   2048 * gauss();
+            break;
+        }
         case SAWTOOTH_RISING:   /* the same, but every trough is 16 KiB higher */
             y[i] = 8e6 + 4096 * (double)(i % 100) + 16384 * (double)(i / 100) +
                    2048 * gauss();
@@ -682,7 +688,11 @@ static int count_verdict(enum shape sh, const char *metric, int verdict, const c
 static void test_seeded_ar1_is_no_leak(void **state)
 {
     (void)state;
-    /* AR(1), phi = 0.9: at least 99% of seeds judged no_leak. */
+    /* AR(1), phi = 0.9: at least 99% of seeds judged no_leak.  For the
+     * heap series below the decision's rate is about 1.0% over 2,000
+     * seeds (docs/analysis.md, "How often a flat series is called a
+     * leak"): these 200 meet the bound, as the issue sets it, with little
+     * to spare. */
     assert_true(count_verdict(AR1_HANDLES, "handles", RASLEAK_NO_LEAK, NULL) >= SEEDS * 99 / 100);
     /* The heap series, one by one: the plain test alarms for many seeds,
      * which is why the correction exists; the decision must not. */
@@ -708,6 +718,22 @@ static void test_seeded_sawtooth_is_no_leak(void **state)
 {
     (void)state;
     assert_true(count_verdict(SAWTOOTH, "heap_bytes", RASLEAK_NO_LEAK, NULL) >= SEEDS * 99 / 100);
+    /* Few, long cycles: a run that ends partway up a cycle shows a rise
+     * the plain test calls significant for most seeds; the corrected
+     * decision must not. */
+    /* Over 1,000 seeds: the decision's rate here is near 1% (0.7%), and
+     * 200 seeds would put the bound at the edge of their spread. */
+    static double x[N_SEEDED], y[N_SEEDED];
+    int plain = 0, clean = 0;
+    for (uint64_t seed = 1; seed <= 1000; seed++) {
+        make_series(SAWTOOTH_LONG, seed, x, y);
+        struct rasleak_series_result r;
+        rasleak__judge_series(NULL, "self", "heap_bytes", x, y, N_SEEDED, NAN, NAN, &r);
+        plain += r.mk_p < 0.01 && r.mk_s > 0;
+        clean += r.verdict == RASLEAK_NO_LEAK;
+    }
+    assert_true(plain > 1000 / 4);
+    assert_true(clean >= 990);
 }
 
 static void test_seeded_rising_sawtooth_is_a_leak(void **state)
